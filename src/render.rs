@@ -1,1 +1,276 @@
-//! Placeholder: being written.
+//! Printing results: boxed tables, vertical records, JSON and CSV.
+//!
+//! Commands return an [`Output`] value and never print; the shell hands it
+//! to [`render`] with the writer, the format and the terminal width (or
+//! `None` when stdout is not a terminal, in which case nothing is ever cut).
+
+use std::io::{self, Write};
+
+use chrono::DateTime;
+use prettytable::{Cell, Row, Table, format};
+use serde::Serialize;
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+/// One record as ordered key → value pairs (the output contract's keys).
+pub type Record = serde_json::Map<String, Value>;
+
+/// Output formats of `list` (and, but for CSV, `show`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A boxed table (a vertical one for a single record).
+    #[default]
+    Table,
+    /// JSON: an array for lists, an object for one record.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// What a command produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Nothing to print.
+    Nothing,
+    /// A line for the user.
+    Message(String),
+    /// A record was created: its id (or the record with `--format json`).
+    Created {
+        /// The new record's id.
+        id: i64,
+        /// The record.
+        record: Record,
+    },
+    /// One record (`show`).
+    Record(Record),
+    /// Several records (`list`).
+    List {
+        /// Every key, in order (JSON and CSV).
+        keys: &'static [&'static str],
+        /// The keys a table shows, so it stays readable.
+        table_keys: &'static [&'static str],
+        /// The rows.
+        rows: Vec<Record>,
+    },
+}
+
+/// Converts a serializable row to a [`Record`].
+pub fn record<T: Serialize>(row: &T) -> Record {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Record::new(),
+    }
+}
+
+/// Builds a list output from serializable rows.
+pub fn list<T: Serialize>(
+    keys: &'static [&'static str],
+    table_keys: &'static [&'static str],
+    rows: &[T],
+) -> Output {
+    Output::List {
+        keys,
+        table_keys,
+        rows: rows.iter().map(record).collect(),
+    }
+}
+
+/// Keys holding RFC 3339 instants, shown shortened in tables.
+const TIME_KEYS: &[&str] = &["created_at", "updated_at", "signed_at", "start", "end"];
+
+/// Writes `output` in `format`. `width` is the terminal width, or `None`
+/// when the output is not a terminal (then values are never truncated).
+pub fn render(
+    out: &mut dyn Write,
+    output: &Output,
+    format: Format,
+    width: Option<usize>,
+) -> io::Result<()> {
+    match (output, format) {
+        (Output::Nothing, _) => Ok(()),
+        (Output::Message(text), _) => writeln!(out, "{text}"),
+        (Output::Created { record, .. }, Format::Json) | (Output::Record(record), Format::Json) => {
+            serde_json::to_writer_pretty(&mut *out, record)?;
+            writeln!(out)
+        }
+        (Output::Created { id, .. }, _) => writeln!(out, "{id}"),
+        (Output::Record(record), Format::Csv) => csv_rows(out, &keys_of(record), &[record]),
+        (Output::Record(record), Format::Table) => vertical(out, record, width),
+        (Output::List { rows, .. }, Format::Json) => json_rows(out, rows),
+        (Output::List { keys, rows, .. }, Format::Csv) => {
+            csv_rows(out, keys, &rows.iter().collect::<Vec<_>>())
+        }
+        (
+            Output::List {
+                table_keys, rows, ..
+            },
+            Format::Table,
+        ) => table(out, table_keys, rows, width),
+    }
+}
+
+fn keys_of(record: &Record) -> Vec<&str> {
+    record.keys().map(String::as_str).collect()
+}
+
+/// One JSON array, one record per line: valid JSON that still greps well.
+fn json_rows(out: &mut dyn Write, rows: &[Record]) -> io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(out, "[]");
+    }
+    out.write_all(b"[\n")?;
+    for (i, row) in rows.iter().enumerate() {
+        serde_json::to_writer(&mut *out, row)?;
+        out.write_all(if i + 1 < rows.len() { b",\n" } else { b"\n" })?;
+    }
+    out.write_all(b"]\n")
+}
+
+fn csv_rows(out: &mut dyn Write, keys: &[&str], rows: &[&Record]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(keys).map_err(csv_error)?;
+    for row in rows {
+        let fields = keys.iter().map(|k| match row.get(*k) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+        w.write_record(fields).map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+fn csv_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// A value as a table cell shows it.
+fn cell_text(key: &str, value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
+        Some(Value::String(s)) if TIME_KEYS.contains(&key) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|_| s.clone()),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn table(
+    out: &mut dyn Write,
+    keys: &[&str],
+    rows: &[Record],
+    width: Option<usize>,
+) -> io::Result<()> {
+    let mut cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| keys.iter().map(|k| cell_text(k, r.get(*k))).collect())
+        .collect();
+    if let Some(width) = width {
+        fit(keys, &mut cells, width);
+    }
+    let mut t = Table::new();
+    t.set_format(*format::consts::FORMAT_BOX_CHARS);
+    t.set_titles(Row::new(keys.iter().map(|k| Cell::new(k)).collect()));
+    for row in &cells {
+        t.add_row(Row::new(row.iter().map(|c| Cell::new(c)).collect()));
+    }
+    t.print(out).map_err(io_error)?;
+    let n = rows.len();
+    writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })
+}
+
+/// A record as a two-column key/value table.
+fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::Result<()> {
+    let key_width = record.keys().map(|k| k.width()).max().unwrap_or(0);
+    // Borders and padding take 7 columns.
+    let room = width.map(|w| w.saturating_sub(key_width + 7).max(10));
+    let mut t = Table::new();
+    t.set_format(*format::consts::FORMAT_BOX_CHARS);
+    for (key, value) in record {
+        let mut text = cell_text(key, Some(value));
+        if let Some(room) = room {
+            text = wrap(&text, room);
+        }
+        t.add_row(Row::new(vec![Cell::new(key), Cell::new(&text)]));
+    }
+    t.print(out).map_err(io_error).map(|_| ())
+}
+
+fn io_error(e: impl std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Breaks `text` into lines of at most `room` columns (for the vertical view).
+fn wrap(text: &str, room: usize) -> String {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        for ch in line.chars() {
+            if (current.as_str().width() + ch.to_string().as_str().width()) > room {
+                lines.push(std::mem::take(&mut current));
+            }
+            current.push(ch);
+        }
+        lines.push(current);
+    }
+    lines.join("\n")
+}
+
+/// Shrinks the widest columns, cutting their values with `…`, until the
+/// table fits in `width` terminal columns.
+fn fit(keys: &[&str], cells: &mut [Vec<String>], width: usize) {
+    let mut widths: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            cells
+                .iter()
+                .map(|r| r[i].width())
+                .chain([k.width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // Each column costs its width plus 3 (padding and separator), plus 1.
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 3 * w.len() + 1;
+    while total(&widths) > width {
+        let (i, widest) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| **w)
+            .map(|(i, w)| (i, *w))
+            .unwrap_or((0, 0));
+        let floor = keys[i].width().max(4);
+        if widest <= floor {
+            break; // cannot shrink further; let the terminal wrap
+        }
+        widths[i] = widest - 1;
+    }
+    for row in cells.iter_mut() {
+        for (i, cell) in row.iter_mut().enumerate() {
+            if cell.width() > widths[i] {
+                *cell = truncate(cell, widths[i]);
+            }
+        }
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        if out.as_str().width() + ch.to_string().as_str().width() + 1 > width {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,270 @@
-//! Placeholder: being written.
+//! The command tree (one clap derive tree for every mode) and its execution.
+//!
+//! Parsing and executing are separate steps: [`parse_line`] turns text into
+//! a [`Command`], [`execute`] runs it against a [`Context`] and returns an
+//! [`Output`] for [`crate::render`]. One noun, one module, with its verb enum
+//! and its execute functions.
+//!
+//! Each command is one transaction: authentication (the account is re-read
+//! from the database every time), the permission check, validation, the
+//! write and its audit row all happen inside it, and business events are
+//! reported to Sentry only after it commits.
+
+pub mod admin;
+pub mod client;
+pub mod collaborator;
+mod context;
+pub mod contract;
+pub mod demo;
+pub mod event;
+pub mod session;
+
+pub use context::{Actor, Context};
+
+use std::error::Error as _;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::render::{Format, Output};
+use crate::store::{ListQuery, SortKey};
+
+/// A line of the shell (or a script): a command without the program name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "epic",
+    no_binary_name = true,
+    disable_version_flag = true,
+    help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    about = "Epic Events CRM: clients, contracts and events",
+    after_help = "Run `help COMMAND` (e.g. `help client add`) for the details of a command."
+)]
+pub struct Line {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command of SPEC.md.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Create the database and its first management account
+    Init(session::InitArgs),
+    /// Open the shell on a demo database with one account per department
+    Demo(demo::DemoArgs),
+    /// Log in (the session is kept for later commands)
+    Login(session::LoginArgs),
+    /// Log out and revoke the session
+    Logout,
+    /// Show who is logged in and until when
+    Whoami,
+    /// Change your own password
+    Passwd(session::PasswdArgs),
+    /// Manage collaborators (staff accounts)
+    #[command(subcommand, visible_alias = "collab")]
+    Collaborator(collaborator::Verb),
+    /// Manage clients
+    #[command(subcommand)]
+    Client(client::Verb),
+    /// Manage contracts
+    #[command(subcommand)]
+    Contract(contract::Verb),
+    /// Manage events
+    #[command(subcommand)]
+    Event(event::Verb),
+    /// Check the database's integrity and foreign keys (management)
+    Doctor,
+    /// Write a consistent copy of the database to FILE (management)
+    Backup(admin::BackupArgs),
+    /// Print the version
+    Version,
+    /// Leave the shell
+    #[command(visible_alias = "quit")]
+    Exit,
+}
+
+impl Command {
+    /// The command's name as Sentry tags and messages show it (`client add`).
+    pub fn name(&self) -> String {
+        let (noun, verb) = match self {
+            Command::Init(_) => ("init", None),
+            Command::Demo(_) => ("demo", None),
+            Command::Login(_) => ("login", None),
+            Command::Logout => ("logout", None),
+            Command::Whoami => ("whoami", None),
+            Command::Passwd(_) => ("passwd", None),
+            Command::Collaborator(v) => ("collaborator", Some(v.name())),
+            Command::Client(v) => ("client", Some(v.name())),
+            Command::Contract(v) => ("contract", Some(v.name())),
+            Command::Event(v) => ("event", Some(v.name())),
+            Command::Doctor => ("doctor", None),
+            Command::Backup(_) => ("backup", None),
+            Command::Version => ("version", None),
+            Command::Exit => ("exit", None),
+        };
+        match verb {
+            Some(verb) => format!("{noun} {verb}"),
+            None => noun.to_string(),
+        }
+    }
+
+    /// The output format the command asked for.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::Collaborator(v) => v.format(),
+            Command::Client(v) => v.format(),
+            Command::Contract(v) => v.format(),
+            Command::Event(v) => v.format(),
+            _ => Format::Table,
+        }
+    }
+
+    /// True for the commands that read a password from stdin.
+    pub fn reads_password_stdin(&self) -> bool {
+        match self {
+            Command::Init(a) => a.password_stdin,
+            Command::Login(a) => a.password_stdin,
+            Command::Passwd(a) => a.password_stdin,
+            Command::Collaborator(collaborator::Verb::Add(a)) => a.password_stdin,
+            _ => false,
+        }
+    }
+}
+
+/// `--sort`, `--limit` and `--format` of every `list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListOpts {
+    /// Sort by this output key; prefix `-` for descending (e.g. `-created_at`)
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Show at most N rows
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+impl ListOpts {
+    /// The store's view of the sort and limit.
+    pub fn query(&self) -> ListQuery {
+        ListQuery {
+            sort: self.sort.as_deref().map(SortKey::parse),
+            limit: self.limit,
+        }
+    }
+}
+
+/// `--format` of `show` and of the commands that create a record.
+#[derive(Debug, Clone, Args)]
+pub struct ShowOpts {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Parses one shell or script line (already free of comments and blanks).
+/// Help and usage errors come back as [`Error::Usage`] or as the help text.
+pub fn parse_line(line: &str) -> Result<ParsedLine> {
+    let Some(words) = shlex::split(line) else {
+        return Err(Error::Usage(
+            "unterminated quote (or a trailing backslash) in the line".into(),
+        ));
+    };
+    parse_words(words)
+}
+
+/// The result of parsing a line: a command, or text to print (help).
+#[derive(Debug)]
+pub enum ParsedLine {
+    /// A command to run.
+    Command(Box<Command>),
+    /// Help or version text, printed to stdout; the session goes on.
+    Help(String),
+    /// An empty line.
+    Empty,
+}
+
+/// Parses already split words.
+pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
+    if words.is_empty() {
+        return Ok(ParsedLine::Empty);
+    }
+    match Line::try_parse_from(words) {
+        Ok(line) => Ok(ParsedLine::Command(Box::new(line.command))),
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                Ok(ParsedLine::Help(e.render().to_string()))
+            }
+            clap::error::ErrorKind::ValueValidation => Err(invalid_value(&e)),
+            _ => Err(Error::Usage(usage_message(&e))),
+        },
+    }
+}
+
+/// A value refused by its parser (`--attendees -5`) is invalid input naming
+/// the flag, not a usage error.
+fn invalid_value(e: &clap::Error) -> Error {
+    use clap::error::{ContextKind, ContextValue};
+    let field = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or("value").to_string(),
+        _ => "value".to_string(),
+    };
+    let value = match e.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(v)) => format!("'{v}'"),
+        _ => "the value".to_string(),
+    };
+    let reason = e
+        .source()
+        .map(|s| format!("{value} is invalid: {s}"))
+        .unwrap_or_else(|| format!("{value} is invalid"));
+    Error::invalid(field, reason)
+}
+
+/// Clap's message without its "error: " prefix and trailing help hint, so
+/// the shell can print it as one `error:` line (plus the usage line).
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let text = text.trim().strip_prefix("error: ").unwrap_or(text.trim());
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the shell should do after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Read the next line.
+    Continue,
+    /// Leave the shell.
+    Exit,
+}
+
+/// Runs one command and returns what to print.
+pub fn execute(ctx: &mut Context, command: Command) -> Result<(Output, Flow)> {
+    crate::report::set_command(&command.name(), None);
+    let output = match command {
+        Command::Init(args) => session::init(ctx, &args)?,
+        Command::Demo(args) => demo::run(ctx, &args)?,
+        Command::Login(args) => session::login(ctx, &args)?,
+        Command::Logout => session::logout(ctx)?,
+        Command::Whoami => session::whoami(ctx)?,
+        Command::Passwd(args) => session::passwd(ctx, &args)?,
+        Command::Collaborator(verb) => collaborator::execute(ctx, verb)?,
+        Command::Client(verb) => client::execute(ctx, verb)?,
+        Command::Contract(verb) => contract::execute(ctx, verb)?,
+        Command::Event(verb) => event::execute(ctx, verb)?,
+        Command::Doctor => admin::doctor(ctx)?,
+        Command::Backup(args) => admin::backup(ctx, &args)?,
+        Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
+        Command::Exit => return Ok((Output::Nothing, Flow::Exit)),
+    };
+    ctx.flush_reports();
+    Ok((output, Flow::Continue))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,250 @@
-//! Placeholder: being written.
+//! The three front doors over one command tree: one-shot (`epic client
+//! list`), scripts (`epic < file`, `epic -f file`) and the interactive
+//! `epic>` shell.
+//!
+//! Whatever the door, a line becomes a [`Command`] through the same clap
+//! tree, runs through [`commands::execute`], and its [`Output`] is rendered
+//! to one buffered writer. Errors print as one line on stderr and map to the
+//! exit statuses of SPEC.md.
+
+pub mod complete;
+pub mod interactive;
+pub mod script;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::commands::{self, Command, Context, Flow};
+use crate::config;
+use crate::error::{Error, ExitCode, Result};
+use crate::render::{self, Format, Output};
+
+/// The program's own command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "epic",
+    version,
+    about = "Epic Events CRM shell: clients, contracts and events over an embedded SQLite database",
+    long_about = None,
+    after_help = "With no COMMAND, epic opens the interactive shell on a terminal, or runs the \
+                  lines of stdin as a script.\nExit status: 0 ok, 1 internal error, 2 usage, \
+                  3 not logged in, 4 permission denied, 5 invalid input, 6 not found, 7 conflict."
+)]
+pub struct Cli {
+    /// Database file [default: epic.db in the data directory]
+    #[arg(long, env = "EPIC_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Run the lines of FILE as a script (`-` for stdin)
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "command")]
+    pub file: Option<PathBuf>,
+    /// Run one command line and exit, e.g. -c "client list --mine"
+    #[arg(short = 'c', long = "command", value_name = "LINE", conflicts_with = "command")]
+    pub line: Option<String>,
+    /// In a script, run every line even after a failure (exit non-zero if any failed)
+    #[arg(long, conflicts_with = "atomic")]
+    pub keep_going: bool,
+    /// Run the whole script as one transaction: all or nothing
+    #[arg(long)]
+    pub atomic: bool,
+    /// Never use colour (also: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// The command to run once
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where output goes and how wide it may be.
+pub struct Terminal {
+    /// Terminal width, or `None` when stdout is not a terminal.
+    pub width: Option<usize>,
+    /// Colour allowed on stderr messages.
+    pub colour: bool,
+    /// Put before every error line (`FILE:LINE: ` in scripts).
+    pub prefix: String,
+}
+
+impl Terminal {
+    /// Reads the state of this process's stdout and stderr.
+    pub fn detect(no_color: bool) -> Terminal {
+        let width = if io::stdout().is_terminal() {
+            terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
+        } else {
+            None
+        };
+        Terminal {
+            width,
+            colour: !no_color && config::colour_allowed(io::stderr().is_terminal()),
+            prefix: String::new(),
+        }
+    }
+
+    /// Prints an error line on stderr (red `error:` when colour is allowed).
+    pub fn error(&self, err: &Error) {
+        let prefix = &self.prefix;
+        let label = if self.colour {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
+        let text = err.to_string();
+        let mut lines = text.lines();
+        let first = lines.next().unwrap_or_default();
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "{prefix}{label}: {first}");
+        for line in lines {
+            let _ = writeln!(stderr, "  {line}");
+        }
+    }
+}
+
+/// Runs the program with its arguments; returns the exit status.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    let term = Terminal::detect(cli.no_color);
+    let db = match cli.db.clone().map(Ok).unwrap_or_else(config::default_db) {
+        Ok(db) => db,
+        Err(e) => {
+            term.error(&e);
+            return e.exit_code().code();
+        }
+    };
+    let session_dir = match config::session_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            term.error(&e);
+            return e.exit_code().code();
+        }
+    };
+    let mut ctx = Context::new(db, session_dir);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+
+    if let Some(line) = &cli.line {
+        return match commands::parse_line(line) {
+            Ok(parsed) => run_parsed(&mut ctx, parsed, &mut out, &term).0,
+            Err(e) => report(&term, &e),
+        };
+    }
+    if let Some(command) = cli.command {
+        let enter_shell = matches!(command, Command::Demo(_));
+        let (code, flow) = run_one(&mut ctx, command, &mut out, &term);
+        if code != 0 || !enter_shell || flow == Flow::Exit {
+            return code;
+        }
+        drop(out);
+        return front_door(&mut ctx, &cli.file, cli.keep_going, cli.atomic, &term);
+    }
+    drop(out);
+    front_door(&mut ctx, &cli.file, cli.keep_going, cli.atomic, &term)
+}
+
+/// The interactive shell on a terminal, else a script.
+fn front_door(
+    ctx: &mut Context,
+    file: &Option<PathBuf>,
+    keep_going: bool,
+    atomic: bool,
+    term: &Terminal,
+) -> i32 {
+    let options = script::Options { keep_going, atomic };
+    match file {
+        Some(path) if path.as_os_str() != "-" => script::run_file(ctx, path, options, term),
+        Some(_) => script::run_stdin(ctx, options, term),
+        None if io::stdin().is_terminal() => interactive::run(ctx, term),
+        None => script::run_stdin(ctx, options, term),
+    }
+}
+
+/// Maps clap's own error (on the program's arguments) to an exit status.
+fn clap_exit(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let _ = e.print();
+            usage_code(e.kind())
+        }
+    }
+}
+
+/// A value that fails its parser is invalid input (5); the rest is usage (2).
+pub fn usage_code(kind: clap::error::ErrorKind) -> i32 {
+    match kind {
+        clap::error::ErrorKind::ValueValidation => ExitCode::Invalid.code(),
+        _ => ExitCode::Usage.code(),
+    }
+}
+
+/// Prints an error and returns its exit status.
+fn report(term: &Terminal, e: &Error) -> i32 {
+    crate::report::report_error(e);
+    term.error(e);
+    e.exit_code().code()
+}
+
+/// Runs a parsed line: prints help, or executes and renders a command.
+pub fn run_parsed(
+    ctx: &mut Context,
+    parsed: commands::ParsedLine,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    match parsed {
+        commands::ParsedLine::Empty => (0, Flow::Continue),
+        commands::ParsedLine::Help(text) => {
+            let help = Output::Message(text.trim_end().into());
+            match write_out(out, &help, Format::Table, term) {
+                Ok(()) => (0, Flow::Continue),
+                Err(e) => output_failure(term, e),
+            }
+        }
+        commands::ParsedLine::Command(command) => run_one(ctx, *command, out, term),
+    }
+}
+
+/// Executes one command and renders its output.
+pub fn run_one(
+    ctx: &mut Context,
+    command: Command,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    let format = command.format();
+    match commands::execute(ctx, command) {
+        Ok((output, flow)) => match write_out(out, &output, format, term) {
+            Ok(()) => (0, flow),
+            Err(e) => output_failure(term, e),
+        },
+        Err(e) => {
+            ctx.discard_reports();
+            (report(term, &e), Flow::Continue)
+        }
+    }
+}
+
+fn write_out(out: &mut dyn Write, output: &Output, format: Format, term: &Terminal) -> io::Result<()> {
+    render::render(out, output, format, term.width)?;
+    out.flush()
+}
+
+/// A failure to write the output: a closed pipe (`| head`) ends quietly with
+/// success; anything else (a full disk) is an error.
+fn output_failure(term: &Terminal, e: io::Error) -> (i32, Flow) {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return (0, Flow::Exit);
+    }
+    let err = Error::io("writing the output", e);
+    term.error(&err);
+    (err.exit_code().code(), Flow::Exit)
+}

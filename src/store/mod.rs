@@ -1,1 +1,348 @@
-//! Placeholder: being written.
+//! SQLite storage: the only module that speaks SQL.
+//!
+//! Every connection is configured once when the pool opens it (see
+//! [`configure`]): a 30 s busy timeout set *before* switching to WAL (so many
+//! processes opening a fresh database at once do not fail), foreign keys on,
+//! `synchronous=FULL` (an acknowledged write survives power loss).
+//!
+//! Writes go through [`write`], which begins the transaction `IMMEDIATE`:
+//! with SQLite's default `DEFERRED`, a read-then-write transaction that loses
+//! the race for the write lock fails with "database is locked" no matter the
+//! busy timeout. Inside an enclosing transaction (a script run with
+//! `--atomic`) the same call becomes a savepoint, so each command is still
+//! all-or-nothing and the script is too.
+//!
+//! Each aggregate has its own module with typed rows and functions taking a
+//! `&Connection`; parameters are always bound, and the only SQL built at run
+//! time is assembled from fixed fragments chosen from whitelists.
+
+pub mod audit;
+pub mod clients;
+pub mod collaborators;
+pub mod contracts;
+pub mod events;
+pub mod migrate;
+mod query;
+
+pub use query::{ListQuery, SortKey};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Local, SecondsFormat, Utc};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of an epic database ("EPIC" in ASCII).
+pub const APPLICATION_ID: i32 = 0x4550_4943;
+
+/// A pooled connection.
+pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// How to open the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The file must exist (every command but `init` and `demo`): a typo in
+    /// `--db` must not silently create an empty database.
+    Existing,
+    /// Create the file if it is missing (`init`, `demo`).
+    Create,
+}
+
+/// A handle on one database file: a small connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates, with [`OpenMode::Create`]) the database at `path`
+    /// and brings its schema to the latest version.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        if mode == OpenMode::Existing && !path.exists() {
+            return Err(Error::NotFound(
+                format!(
+                    "no database at {}; create one with `epic init` (or try `epic demo`)",
+                    path.display()
+                )
+                .into(),
+            ));
+        }
+        if mode == OpenMode::Create {
+            create_file(path)?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(flags)
+            .with_init(|c| configure(c));
+        // One connection serves a shell; a second lets a long read overlap a
+        // backup. A short timeout: a failing disk must not hang us for 30 s.
+        let pool = r2d2::Pool::builder()
+            .max_size(2)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(5))
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+        };
+        let mut conn = store.conn()?;
+        migrate::to_latest(&mut conn)?;
+        Ok(store)
+    }
+
+    /// Opens a private in-memory database (tests).
+    pub fn memory() -> Result<Store> {
+        // A named shared-cache memory database, so every pooled connection
+        // sees the same data.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uri = format!("file:epic-mem-{}-{n}?mode=memory&cache=shared", std::process::id());
+        let manager = SqliteConnectionManager::file(&uri)
+            .with_flags(
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .with_init(|c| configure(c));
+        let pool = r2d2::Pool::builder()
+            .max_size(2)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| Error::internal(format!("opening the in-memory database: {e}")))?;
+        let store = Store {
+            pool,
+            path: PathBuf::from(uri),
+        };
+        migrate::to_latest(&mut store.conn()?)?;
+        Ok(store)
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> Result<Conn> {
+        self.pool.get().map_err(|e| open_error(&self.path, &e))
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn open_error(path: &Path, e: &r2d2::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
+        Error::io(
+            format!("cannot open the database {} for writing", path.display()),
+            std::io::Error::other(text),
+        )
+    } else {
+        Error::internal(format!("cannot open the database {}: {text}", path.display()))
+    }
+}
+
+/// Creates the database file owner-only (0600), or group read-write (0660)
+/// when its directory is group-shared (setgid bit), before SQLite touches it.
+fn create_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let shared = std::fs::metadata(&dir)
+        .map(|m| m.permissions().mode() & 0o2000 != 0)
+        .unwrap_or(false);
+    let mode = if shared { 0o660 } else { 0o600 };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
+        Ok(file) => {
+            // The umask may have removed bits we asked for; set them exactly.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io(format!("creating {}", path.display()), e))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
+    }
+}
+
+/// Per-connection settings, applied once when the pool opens a connection.
+pub fn configure(c: &mut Connection) -> rusqlite::Result<()> {
+    // The busy timeout must come first: switching to WAL takes a lock.
+    c.busy_timeout(Duration::from_secs(30))?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA trusted_schema = OFF;",
+    )?;
+    Ok(())
+}
+
+/// Runs `f` as one write transaction, begun `IMMEDIATE`; or as a savepoint
+/// when a transaction is already open on this connection (`--atomic`).
+pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    if conn.is_autocommit() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    } else {
+        let sp = conn.savepoint()?;
+        let value = f(&sp)?;
+        sp.commit()?;
+        Ok(value)
+    }
+}
+
+/// Runs `f` in a read transaction, so a command sees one consistent snapshot.
+pub fn read<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    if conn.is_autocommit() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    } else {
+        f(conn)
+    }
+}
+
+/// Now, as stored: UTC unix seconds.
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// Converts stored seconds to a UTC instant.
+pub fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// Serializes a stored instant as RFC 3339 in local time (output contract).
+pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.with_timezone(&Local).to_rfc3339_opts(SecondsFormat::Secs, false))
+}
+
+/// Serializes an optional stored instant (`null` when absent).
+pub fn ser_opt_time<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => ser_time(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Maps a constraint failure to a user-facing error: a UNIQUE violation on
+/// `column` becomes a conflict naming `field`; a trigger's `RAISE(ABORT,
+/// 'field: reason')` becomes a conflict carrying its message.
+pub fn constraint(e: rusqlite::Error, unique: &[(&str, &str)]) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation {
+            for (column, message) in unique {
+                if msg.contains("UNIQUE") && msg.contains(column) {
+                    return Error::conflict(message.to_string());
+                }
+            }
+            if !msg.contains("constraint failed") {
+                // A trigger's RAISE message, written for users.
+                return Error::conflict(msg.clone());
+            }
+        }
+    }
+    Error::Database(e)
+}
+
+/// Problems `PRAGMA integrity_check` finds (empty when the file is sound).
+pub fn integrity_problems(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let lines: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(lines.into_iter().filter(|l| l != "ok").collect())
+}
+
+/// Rows whose foreign keys point nowhere, as `table rowid -> parent`.
+pub fn foreign_key_problems(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(format!(
+            "{} row {} -> missing {}",
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+            r.get::<_, String>(2)?
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Row counts of the main tables, for `doctor`.
+pub fn table_counts(c: &Connection) -> Result<Vec<(&'static str, i64)>> {
+    const TABLES: [&str; 6] = [
+        "collaborators",
+        "clients",
+        "contracts",
+        "payments",
+        "events",
+        "audit_log",
+    ];
+    TABLES
+        .iter()
+        .map(|t| {
+            // Table names come from the constant list above, never from input.
+            let n = c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+            Ok((*t, n))
+        })
+        .collect()
+}
+
+/// Writes a consistent copy of the database to `dest` (which must not exist)
+/// with SQLite's online backup API, in one step under one read lock, so
+/// writers elsewhere neither block it for long nor make it restart.
+pub fn backup(c: &Connection, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(Error::conflict(format!(
+            "{} already exists; choose a new file",
+            dest.display()
+        )));
+    }
+    create_file(dest)?;
+    let result = (|| -> Result<()> {
+        let mut target = Connection::open_with_flags(
+            dest,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        {
+            let backup = rusqlite::backup::Backup::new(c, &mut target)?;
+            backup.run_to_completion(-1, Duration::from_millis(0), None)?;
+        }
+        target.execute_batch("PRAGMA journal_mode = DELETE;")?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(dest);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;

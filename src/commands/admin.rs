@@ -1,0 +1,64 @@
+//! `doctor` and `backup` (management).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::Context;
+use crate::auth;
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::render::{Output, Record};
+use crate::store::{self, migrate};
+
+/// Arguments of `backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist)
+    pub file: PathBuf,
+}
+
+/// Checks integrity and foreign keys; reports the schema version and counts.
+pub fn doctor(ctx: &mut Context) -> Result<Output> {
+    ctx.read(|c, actor| {
+        policy::check(Action::Maintain, actor.department, actor.id)?;
+        let integrity = store::integrity_problems(c)?;
+        let foreign = store::foreign_key_problems(c)?;
+        let mut r = Record::new();
+        r.insert("schema_version".into(), json!(migrate::version(c)?));
+        r.insert(
+            "integrity".into(),
+            json!(if integrity.is_empty() { "ok".to_string() } else { integrity.join("; ") }),
+        );
+        r.insert(
+            "foreign_keys".into(),
+            json!(if foreign.is_empty() { "ok".to_string() } else { foreign.join("; ") }),
+        );
+        for (table, n) in store::table_counts(c)? {
+            r.insert(table.into(), json!(n));
+        }
+        if !integrity.is_empty() || !foreign.is_empty() {
+            return Err(Error::internal(format!(
+                "the database is damaged: {}",
+                integrity.iter().chain(&foreign).cloned().collect::<Vec<_>>().join("; ")
+            )));
+        }
+        Ok(Output::Record(r))
+    })
+}
+
+/// Writes a consistent copy of the database, and of its signing key beside it.
+pub fn backup(ctx: &mut Context, args: &BackupArgs) -> Result<Output> {
+    let key = ctx.key()?;
+    ctx.read(|c, actor| {
+        policy::check(Action::Maintain, actor.department, actor.id)?;
+        store::backup(c, &args.file)?;
+        auth::files::write_secret_atomically(
+            &auth::files::key_path(&args.file),
+            key.as_bytes(),
+            0o600,
+        )?;
+        Ok(Output::Message(format!("backed up to {}", args.file.display())))
+    })
+}

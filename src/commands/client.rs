@@ -1,0 +1,274 @@
+//! `client add | list | show | update | reassign`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Context, ListOpts, ShowOpts};
+use crate::domain::text::{COMPANY_MAX, NAME_MAX};
+use crate::domain::{Department, Email, Phone, Text};
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::render::{Format, Output, list, record};
+use crate::store::{clients, collaborators};
+
+/// Output keys of a client (SPEC.md "Output contract").
+pub const KEYS: &[&str] = &[
+    "id",
+    "full_name",
+    "email",
+    "phone",
+    "company_name",
+    "created_at",
+    "updated_at",
+    "sales_contact_id",
+    "sales_contact",
+];
+
+const TABLE_KEYS: &[&str] = &[
+    "id",
+    "full_name",
+    "email",
+    "phone",
+    "company_name",
+    "updated_at",
+    "sales_contact",
+];
+
+/// The verbs of `client`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Verb {
+    /// Add a client; you become its sales contact (sales)
+    Add(AddArgs),
+    /// List clients
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one client
+    Show {
+        /// Client id
+        id: i64,
+        #[command(flatten)]
+        opts: ShowOpts,
+    },
+    /// Update one of your clients (its sales contact)
+    Update(UpdateArgs),
+    /// Give a client to another sales collaborator (management)
+    Reassign {
+        /// Client id
+        id: i64,
+        /// The new sales contact
+        #[arg(long, value_name = "ID|EMAIL")]
+        sales: String,
+    },
+}
+
+/// Arguments of `client add`.
+#[derive(Debug, Clone, Args)]
+pub struct AddArgs {
+    /// Full name
+    #[arg(long)]
+    pub name: String,
+    /// Email (unique, case-insensitive)
+    #[arg(long)]
+    pub email: String,
+    /// Phone, e.g. "+33 6 12 34 56 78"
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Company name
+    #[arg(long)]
+    pub company: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
+}
+
+/// Arguments of `client list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only clients whose sales contact you are
+    #[arg(long, conflicts_with = "sales")]
+    pub mine: bool,
+    /// Only names, emails or companies containing TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only clients of this sales contact
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub sales: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ListOpts,
+}
+
+/// Arguments of `client update`.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Client id
+    pub id: i64,
+    /// New full name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New email
+    #[arg(long)]
+    pub email: Option<String>,
+    /// New phone
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// New company name
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Record a contact now (sets the last-contact date)
+    #[arg(long)]
+    pub contacted: bool,
+}
+
+impl Verb {
+    /// The verb's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verb::Add(_) => "add",
+            Verb::List(_) => "list",
+            Verb::Show { .. } => "show",
+            Verb::Update(_) => "update",
+            Verb::Reassign { .. } => "reassign",
+        }
+    }
+
+    /// The requested output format.
+    pub fn format(&self) -> Format {
+        match self {
+            Verb::Add(a) => a.opts.format,
+            Verb::List(a) => a.opts.format,
+            Verb::Show { opts, .. } => opts.format,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// Runs a `client` verb.
+pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+    match verb {
+        Verb::Add(args) => add(ctx, &args),
+        Verb::List(args) => {
+            let q = args.opts.query();
+            ctx.read(|c, actor| {
+                let sales_contact_id = match (&args.sales, args.mine) {
+                    (Some(key), _) => Some(collaborators::find(c, key)?.id),
+                    (None, true) => Some(actor.id),
+                    (None, false) => None,
+                };
+                let filter = clients::ClientFilter {
+                    sales_contact_id,
+                    search: args.search.clone(),
+                };
+                Ok(list(KEYS, TABLE_KEYS, &clients::list(c, &filter, &q)?))
+            })
+        }
+        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&clients::get(c, id)?)))),
+        Verb::Update(args) => update(ctx, &args),
+        Verb::Reassign { id, sales } => reassign(ctx, id, &sales),
+    }
+}
+
+fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
+    let name = Text::parse("name", &args.name, NAME_MAX)?;
+    let email = Email::parse("email", &args.email)?;
+    let phone = args.phone.as_deref().map(|p| Phone::parse("phone", p)).transpose()?;
+    let company = args
+        .company
+        .as_deref()
+        .map(|c| Text::parse("company", c, COMPANY_MAX))
+        .transpose()?;
+    ctx.write(|tx| {
+        policy::check(Action::ClientAdd, tx.actor.department, tx.actor.id)?;
+        let id = clients::insert(
+            tx.conn,
+            &clients::NewClient {
+                full_name: name.as_str(),
+                email: email.as_str(),
+                phone: phone.as_ref().map(Phone::as_str),
+                company_name: company.as_ref().map(Text::as_str),
+                sales_contact_id: tx.actor.id,
+                created_at: None,
+                updated_at: None,
+            },
+        )?;
+        tx.audit("create", "client", id, json!({"sales_contact_id": tx.actor.id}))?;
+        let row = clients::get(tx.conn, id)?;
+        Ok(Output::Created {
+            id,
+            record: record(&row),
+        })
+    })
+}
+
+fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
+    let changes = clients::ClientChanges {
+        full_name: args
+            .name
+            .as_deref()
+            .map(|v| Text::parse("--name", v, NAME_MAX).map(Text::into_string))
+            .transpose()?,
+        email: args
+            .email
+            .as_deref()
+            .map(|v| Email::parse("--email", v).map(Email::into_string))
+            .transpose()?,
+        phone: args
+            .phone
+            .as_deref()
+            .map(|v| Phone::parse("--phone", v).map(Phone::into_string))
+            .transpose()?,
+        company_name: args
+            .company
+            .as_deref()
+            .map(|v| Text::parse("--company", v, COMPANY_MAX).map(Text::into_string))
+            .transpose()?,
+    };
+    let mut fields = Vec::new();
+    for (name, set) in [
+        ("full_name", changes.full_name.is_some()),
+        ("email", changes.email.is_some()),
+        ("phone", changes.phone.is_some()),
+        ("company_name", changes.company_name.is_some()),
+        ("contacted", args.contacted),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
+    if fields.is_empty() {
+        return Err(Error::invalid(
+            "update",
+            "nothing to change; give --name, --email, --phone, --company or --contacted",
+        ));
+    }
+    ctx.write(|tx| {
+        let grant = policy::check(Action::ClientUpdate, tx.actor.department, tx.actor.id)?;
+        let before = clients::get(tx.conn, args.id)?;
+        grant.require(Some(before.sales_contact_id))?;
+        clients::update(tx.conn, args.id, &changes)?;
+        tx.audit("update", "client", args.id, json!({"fields": fields}))?;
+        Ok(Output::Record(record(&clients::get(tx.conn, args.id)?)))
+    })
+}
+
+fn reassign(ctx: &mut Context, id: i64, sales: &str) -> Result<Output> {
+    ctx.write(|tx| {
+        policy::check(Action::ClientReassign, tx.actor.department, tx.actor.id)?;
+        let before = clients::get(tx.conn, id)?;
+        let target = collaborators::find(tx.conn, sales)?;
+        if target.department != Department::Sales {
+            return Err(Error::invalid(
+                "--sales",
+                format!("{} is in {}, not sales", target.email, target.department),
+            ));
+        }
+        clients::set_sales_contact(tx.conn, id, target.id)?;
+        tx.audit(
+            "reassign",
+            "client",
+            id,
+            json!({"from": before.sales_contact_id, "to": target.id}),
+        )?;
+        Ok(Output::Record(record(&clients::get(tx.conn, id)?)))
+    })
+}

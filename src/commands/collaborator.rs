@@ -1,0 +1,349 @@
+//! `collaborator add | list | show | update | delete` (writes: management).
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Context, ListOpts, ShowOpts};
+use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::render::{Format, Output, list, record};
+use crate::report::BusinessEvent;
+use crate::store::{clients, collaborators, events};
+
+/// Output keys of a collaborator (SPEC.md "Output contract").
+pub const KEYS: &[&str] = &[
+    "id",
+    "employee_number",
+    "full_name",
+    "email",
+    "department",
+    "created_at",
+    "updated_at",
+];
+
+/// The verbs of `collaborator`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Verb {
+    /// Add a collaborator; their password is prompted twice (management)
+    Add(AddArgs),
+    /// List collaborators
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one collaborator, by id or email
+    Show {
+        /// Id or email
+        key: String,
+        #[command(flatten)]
+        opts: ShowOpts,
+    },
+    /// Change a collaborator's name, email, department or password (management)
+    Update(UpdateArgs),
+    /// Delete a collaborator, handing their clients or events to another (management)
+    #[command(visible_alias = "rm")]
+    Delete {
+        /// Id or email
+        key: String,
+        /// Give their clients (sales) or events (support) to this collaborator
+        #[arg(long, value_name = "ID|EMAIL")]
+        reassign_to: Option<String>,
+    },
+}
+
+/// Arguments of `collaborator add`.
+#[derive(Debug, Clone, Args)]
+pub struct AddArgs {
+    /// Full name
+    #[arg(long)]
+    pub name: String,
+    /// Email (unique, case-insensitive)
+    #[arg(long)]
+    pub email: String,
+    /// management, sales or support
+    #[arg(long)]
+    pub department: String,
+    /// Employee number (default: the next free E-NNNN)
+    #[arg(long)]
+    pub employee_number: Option<String>,
+    /// Read the password as one line from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
+}
+
+/// Arguments of `collaborator list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only this department
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Only names, emails or employee numbers containing TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ListOpts,
+}
+
+/// Arguments of `collaborator update`.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Id or email
+    pub key: String,
+    /// New full name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New email
+    #[arg(long)]
+    pub email: Option<String>,
+    /// New department (ends the collaborator's sessions)
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Set a new password (prompted, or one line of stdin with --password-stdin)
+    #[arg(long)]
+    pub reset_password: bool,
+    /// Read the new password from stdin
+    #[arg(long, requires = "reset_password")]
+    pub password_stdin: bool,
+}
+
+impl Verb {
+    /// The verb's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verb::Add(_) => "add",
+            Verb::List(_) => "list",
+            Verb::Show { .. } => "show",
+            Verb::Update(_) => "update",
+            Verb::Delete { .. } => "delete",
+        }
+    }
+
+    /// The requested output format.
+    pub fn format(&self) -> Format {
+        match self {
+            Verb::Add(a) => a.opts.format,
+            Verb::List(a) => a.opts.format,
+            Verb::Show { opts, .. } => opts.format,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// Runs a `collaborator` verb.
+pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+    match verb {
+        Verb::Add(args) => add(ctx, &args),
+        Verb::List(args) => {
+            let department = args
+                .department
+                .as_deref()
+                .map(|d| Department::parse("--department", d))
+                .transpose()?;
+            let q = args.opts.query();
+            ctx.read(|c, _| {
+                let rows = collaborators::list(c, department, args.search.as_deref(), &q)?;
+                Ok(list(KEYS, KEYS, &rows))
+            })
+        }
+        Verb::Show { key, .. } => {
+            ctx.read(|c, _| Ok(Output::Record(record(&collaborators::find(c, &key)?))))
+        }
+        Verb::Update(args) => update(ctx, &args),
+        Verb::Delete { key, reassign_to } => delete(ctx, &key, reassign_to.as_deref()),
+    }
+}
+
+/// Refuses early, before a password prompt, when the actor may not do it.
+fn precheck(ctx: &mut Context, action: Action) -> Result<()> {
+    ctx.read(|_, actor| policy::check(action, actor.department, actor.id).map(|_| ()))
+}
+
+fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
+    let name = Text::parse("name", &args.name, NAME_MAX)?;
+    let email = Email::parse("email", &args.email)?;
+    let department = Department::parse("department", &args.department)?;
+    let number = args
+        .employee_number
+        .as_deref()
+        .map(|n| EmployeeNumber::parse("employee_number", n))
+        .transpose()?;
+    precheck(ctx, Action::CollaboratorAdd)?;
+    let password = ctx.read_password(args.password_stdin, true, "Password for the new collaborator: ")?;
+    let hash = ctx.hasher.hash(&password)?;
+    ctx.write(|tx| {
+        policy::check(Action::CollaboratorAdd, tx.actor.department, tx.actor.id)?;
+        let number = match &number {
+            Some(n) => n.as_str().to_string(),
+            None => collaborators::next_employee_number(tx.conn)?,
+        };
+        let id = collaborators::insert(
+            tx.conn,
+            &collaborators::NewCollaborator {
+                employee_number: &number,
+                full_name: name.as_str(),
+                email: email.as_str(),
+                department,
+                password_hash: &hash,
+            },
+        )?;
+        tx.audit(
+            "create",
+            "collaborator",
+            id,
+            json!({"department": department.as_str(), "employee_number": number}),
+        )?;
+        tx.report(BusinessEvent::CollaboratorCreated {
+            id,
+            department: department.as_str(),
+            actor_id: tx.actor.id,
+        });
+        let row = collaborators::get(tx.conn, id)?;
+        Ok(Output::Created {
+            id,
+            record: record(&row),
+        })
+    })
+}
+
+fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
+    let mut changes = collaborators::CollaboratorChanges {
+        full_name: args
+            .name
+            .as_deref()
+            .map(|n| Text::parse("--name", n, NAME_MAX).map(Text::into_string))
+            .transpose()?,
+        email: args
+            .email
+            .as_deref()
+            .map(|e| Email::parse("--email", e).map(Email::into_string))
+            .transpose()?,
+        department: args
+            .department
+            .as_deref()
+            .map(|d| Department::parse("--department", d))
+            .transpose()?,
+        password_hash: None,
+    };
+    let nothing = changes.full_name.is_none()
+        && changes.email.is_none()
+        && changes.department.is_none()
+        && !args.reset_password;
+    if nothing {
+        return Err(Error::invalid(
+            "update",
+            "nothing to change; give --name, --email, --department or --reset-password",
+        ));
+    }
+    precheck(ctx, Action::CollaboratorUpdate)?;
+    if args.reset_password {
+        let password = ctx.read_password(args.password_stdin, true, "New password: ")?;
+        changes.password_hash = Some(ctx.hasher.hash(&password)?);
+    }
+    ctx.write(|tx| {
+        policy::check(Action::CollaboratorUpdate, tx.actor.department, tx.actor.id)?;
+        let before = collaborators::find(tx.conn, &args.key)?;
+        if let Some(new) = changes.department
+            && before.department == Department::Management
+            && new != Department::Management
+        {
+            let managers = collaborators::list(
+                tx.conn,
+                Some(Department::Management),
+                None,
+                &Default::default(),
+            )?;
+            if managers.len() <= 1 {
+                return Err(Error::conflict(
+                    "department: this is the last management collaborator; promote another first",
+                ));
+            }
+        }
+        collaborators::update(tx.conn, before.id, &changes)?;
+        let after = collaborators::get(tx.conn, before.id)?;
+        let mut fields: Vec<&'static str> = Vec::new();
+        if changes.full_name.is_some() {
+            fields.push("full_name");
+        }
+        if changes.email.is_some() {
+            fields.push("email");
+        }
+        if changes.department.is_some() {
+            fields.push("department");
+        }
+        if changes.password_hash.is_some() {
+            fields.push("password");
+        }
+        tx.audit(
+            "update",
+            "collaborator",
+            before.id,
+            json!({
+                "fields": fields,
+                "department": after.department.as_str(),
+                "previous_department": before.department.as_str(),
+            }),
+        )?;
+        tx.report(BusinessEvent::CollaboratorUpdated {
+            id: before.id,
+            department: after.department.as_str(),
+            previous_department: before.department.as_str(),
+            fields,
+            actor_id: tx.actor.id,
+        });
+        Ok(Output::Record(record(&after)))
+    })
+}
+
+fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Output> {
+    ctx.write(|tx| {
+        policy::check(Action::CollaboratorDelete, tx.actor.department, tx.actor.id)?;
+        let victim = collaborators::find(tx.conn, key)?;
+        if victim.id == tx.actor.id {
+            return Err(Error::conflict("you cannot delete your own account"));
+        }
+        let owned_clients = clients::count_for_sales(tx.conn, victim.id)?;
+        let owned_events = events::count_for_support(tx.conn, victim.id)?;
+        let mut detail = json!({"department": victim.department.as_str()});
+        if owned_clients + owned_events > 0 {
+            let Some(target_key) = reassign_to else {
+                return Err(Error::conflict(format!(
+                    "collaborator {} still owns {owned_clients} client(s) and {owned_events} event(s); \
+                     use --reassign-to",
+                    victim.id
+                )));
+            };
+            let target = collaborators::find(tx.conn, target_key)?;
+            if target.id == victim.id {
+                return Err(Error::invalid(
+                    "--reassign-to",
+                    "must name another collaborator",
+                ));
+            }
+            if target.department != victim.department {
+                return Err(Error::invalid(
+                    "--reassign-to",
+                    format!("must be in {} like the collaborator deleted", victim.department),
+                ));
+            }
+            let moved_clients = clients::reassign_all(tx.conn, victim.id, target.id)?;
+            let moved_events = events::reassign_all(tx.conn, victim.id, target.id)?;
+            detail = json!({
+                "department": victim.department.as_str(),
+                "reassigned_to": target.id,
+                "clients": moved_clients,
+                "events": moved_events,
+            });
+        }
+        collaborators::delete(tx.conn, victim.id)?;
+        tx.audit("delete", "collaborator", victim.id, detail)?;
+        tx.report(BusinessEvent::CollaboratorDeleted {
+            id: victim.id,
+            department: victim.department.as_str(),
+            actor_id: tx.actor.id,
+        });
+        Ok(Output::Message(format!("deleted collaborator {}", victim.id)))
+    })
+}

@@ -1,0 +1,337 @@
+//! What a command runs against: the database, the session, the password
+//! input, and the Sentry events waiting for their transaction to commit.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::auth::{self, Hasher, Password, SigningKey};
+use crate::domain::Department;
+use crate::error::{Error, Result};
+use crate::report::{self, BusinessEvent};
+use crate::store::{self, Conn, OpenMode, Store, collaborators};
+
+/// The logged-in collaborator, as re-read from the database for this command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Collaborator id.
+    pub id: i64,
+    /// Email.
+    pub email: String,
+    /// Full name.
+    pub full_name: String,
+    /// Department, fresh from the database.
+    pub department: Department,
+    /// When the session expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Reads one line of "stdin" for `--password-stdin` (the script runner
+/// substitutes its own reader, so the line comes from the script).
+pub type LineSource = Box<dyn FnMut() -> Result<Option<String>>>;
+
+/// The state commands run against; one per process (or per test).
+pub struct Context {
+    db_path: PathBuf,
+    session_dir: PathBuf,
+    store: Option<Store>,
+    conn: Option<Conn>,
+    key: Option<Rc<SigningKey>>,
+    /// A token obtained by `login` in this process (the REPL keeps it).
+    token: Option<String>,
+    /// `EPIC_TOKEN`, when set.
+    env_token: Option<String>,
+    /// The argon2 parameters for new hashes.
+    pub hasher: Hasher,
+    stdin: LineSource,
+    reports: Vec<BusinessEvent>,
+    hold_reports: bool,
+    /// Who the last successful command ran as (for the prompt).
+    pub last_actor: Option<Actor>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("db_path", &self.db_path)
+            .field("logged_in", &self.token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A transaction in progress: the connection, the actor, and the reports to
+/// send if it commits.
+pub struct Tx<'a> {
+    /// The connection, inside the transaction.
+    pub conn: &'a Connection,
+    /// Who is acting.
+    pub actor: &'a Actor,
+    reports: Vec<BusinessEvent>,
+}
+
+impl Tx<'_> {
+    /// Records an audit row for this write, in this transaction.
+    pub fn audit(
+        &self,
+        action: &str,
+        entity: &str,
+        entity_id: i64,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let detail = (!detail.is_null()).then_some(detail);
+        store::audit::record(
+            self.conn,
+            Some(self.actor.id),
+            action,
+            entity,
+            Some(entity_id),
+            detail.as_ref(),
+        )
+    }
+
+    /// Queues a Sentry business event, sent only once the transaction commits.
+    pub fn report(&mut self, event: BusinessEvent) {
+        self.reports.push(event);
+    }
+}
+
+impl Context {
+    /// A context on the database at `db_path`, keeping session tokens in
+    /// `session_dir`. Nothing is opened yet.
+    pub fn new(db_path: PathBuf, session_dir: PathBuf) -> Context {
+        Context {
+            db_path,
+            session_dir,
+            store: None,
+            conn: None,
+            key: None,
+            token: None,
+            env_token: std::env::var("EPIC_TOKEN").ok().filter(|t| !t.trim().is_empty()),
+            hasher: Hasher::from_env(),
+            stdin: Box::new(read_stdin_line),
+            reports: Vec::new(),
+            hold_reports: false,
+            last_actor: None,
+        }
+    }
+
+    /// Replaces where `--password-stdin` reads its line from.
+    pub fn set_line_source(&mut self, source: LineSource) {
+        self.stdin = source;
+    }
+
+    /// Ignores `EPIC_TOKEN` (tests).
+    pub fn clear_env_token(&mut self) {
+        self.env_token = None;
+    }
+
+    /// The database path.
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    /// Points the context at another database (the `demo` command): the
+    /// store, the key and the in-memory session are those of the new one.
+    pub fn switch_db(&mut self, db_path: PathBuf) {
+        *self = Context {
+            db_path,
+            session_dir: std::mem::take(&mut self.session_dir),
+            hasher: self.hasher.clone(),
+            stdin: std::mem::replace(&mut self.stdin, Box::new(read_stdin_line)),
+            env_token: self.env_token.take(),
+            ..Context::new(PathBuf::new(), PathBuf::new())
+        };
+    }
+
+    /// The store, opened on first use (the file must exist).
+    pub fn store(&mut self) -> Result<&Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open(&self.db_path, OpenMode::Existing)?);
+        }
+        Ok(self.store.as_ref().expect("just opened"))
+    }
+
+    /// Creates the database file if needed and opens it (`init`, `demo`).
+    pub fn create_store(&mut self) -> Result<&Store> {
+        if self.store.is_none() {
+            self.store = Some(Store::open(&self.db_path, OpenMode::Create)?);
+        }
+        Ok(self.store.as_ref().expect("just opened"))
+    }
+
+    /// The one connection this context uses, kept for its lifetime (so a
+    /// `--atomic` script's transaction spans every command).
+    pub fn conn(&mut self) -> Result<&mut Conn> {
+        if self.conn.is_none() {
+            let conn = self.store()?.conn()?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("just set"))
+    }
+
+    /// The signing key beside the database, loaded once.
+    pub fn key(&mut self) -> Result<Rc<SigningKey>> {
+        if self.key.is_none() {
+            self.key = Some(Rc::new(auth::files::load_key(&self.db_path)?));
+        }
+        Ok(Rc::clone(self.key.as_ref().expect("just loaded")))
+    }
+
+    /// Sets the key after `init` created it.
+    pub(crate) fn set_key(&mut self, key: SigningKey) {
+        self.key = Some(Rc::new(key));
+    }
+
+    /// The session token file of this database.
+    pub fn token_path(&self) -> PathBuf {
+        auth::files::token_path(&self.session_dir, &self.db_path)
+    }
+
+    /// The session token: from `login` in this process, else `EPIC_TOKEN`,
+    /// else the token file.
+    pub fn current_token(&self) -> Result<Option<String>> {
+        if let Some(t) = &self.token {
+            return Ok(Some(t.clone()));
+        }
+        if let Some(t) = &self.env_token {
+            return Ok(Some(t.trim().to_string()));
+        }
+        auth::files::read_token(&self.token_path())
+    }
+
+    /// Keeps a fresh token in memory and in the token file.
+    pub(crate) fn keep_token(&mut self, token: String) -> Result<()> {
+        auth::files::write_token(&self.token_path(), &token)?;
+        self.token = Some(token);
+        Ok(())
+    }
+
+    /// Forgets the session (memory and file).
+    pub(crate) fn forget_token(&mut self) -> Result<()> {
+        self.token = None;
+        self.last_actor = None;
+        auth::files::delete_token(&self.token_path())
+    }
+
+    /// Checks the session against the database: signature, expiry, and the
+    /// account as it is now (existing, same token version).
+    fn authenticate(c: &Connection, key: &SigningKey, token: Option<&str>) -> Result<Actor> {
+        let token = token.ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
+        let claims = auth::token::verify(key, token)?;
+        let id = claims.collaborator_id()?;
+        let account = collaborators::account_by_id(c, id)?
+            .ok_or_else(|| Error::auth("this account no longer exists; log in again"))?;
+        if account.token_version != claims.ver {
+            return Err(Error::auth(
+                "session revoked (logged out, or password or department changed); log in again",
+            ));
+        }
+        Ok(Actor {
+            id: account.id,
+            email: account.email,
+            full_name: account.full_name,
+            department: account.department,
+            expires_at: claims.expires_at(),
+        })
+    }
+
+    fn credentials(&mut self) -> Result<(Rc<SigningKey>, Option<String>)> {
+        let token = self.current_token()?;
+        if token.is_none() {
+            return Err(Error::auth("not logged in; run `login` first"));
+        }
+        Ok((self.key()?, token))
+    }
+
+    /// Runs `f` as the logged-in collaborator in one write transaction
+    /// (begun IMMEDIATE). Business events are sent after the commit.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let (key, token) = self.credentials()?;
+        let conn = self.conn()?;
+        let (value, actor, reports) = store::write(conn, |c| {
+            let actor = Self::authenticate(c, &key, token.as_deref())?;
+            report::set_command_department(actor.department.as_str());
+            let mut tx = Tx {
+                conn: c,
+                actor: &actor,
+                reports: Vec::new(),
+            };
+            let value = f(&mut tx)?;
+            let reports = std::mem::take(&mut tx.reports);
+            Ok((value, actor, reports))
+        })?;
+        self.reports.extend(reports);
+        self.last_actor = Some(actor);
+        Ok(value)
+    }
+
+    /// Runs `f` as the logged-in collaborator in one read transaction.
+    pub fn read<T>(&mut self, f: impl FnOnce(&Connection, &Actor) -> Result<T>) -> Result<T> {
+        let (key, token) = self.credentials()?;
+        let conn = self.conn()?;
+        let (value, actor) = store::read(conn, |c| {
+            let actor = Self::authenticate(c, &key, token.as_deref())?;
+            report::set_command_department(actor.department.as_str());
+            Ok((f(c, &actor)?, actor))
+        })?;
+        self.last_actor = Some(actor);
+        Ok(value)
+    }
+
+    /// Runs `f` in a write transaction without a session (`login`, `init`).
+    pub fn write_anonymous<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        store::write(self.conn()?, f)
+    }
+
+    /// Reads a password: one line from stdin with `--password-stdin`, else a
+    /// hidden prompt (asked twice when `new`). New passwords are checked
+    /// against the password policy.
+    pub fn read_password(&mut self, from_stdin: bool, new: bool, prompt: &str) -> Result<Password> {
+        if from_stdin {
+            let line = (self.stdin)()?
+                .ok_or_else(|| Error::invalid("password", "expected one line on stdin"))?;
+            let line = line.trim_end_matches(['\n', '\r']).to_string();
+            return if new {
+                Password::new(line)
+            } else {
+                Ok(Password::any(line))
+            };
+        }
+        if new {
+            auth::password::read_new_password(prompt)
+        } else {
+            auth::password::read_password(prompt)
+        }
+    }
+
+    /// Holds business events back until [`Context::flush_reports`] after
+    /// the enclosing transaction (`--atomic`) commits.
+    pub fn hold_reports(&mut self, hold: bool) {
+        self.hold_reports = hold;
+    }
+
+    /// Sends the business events of committed commands.
+    pub fn flush_reports(&mut self) {
+        if self.hold_reports {
+            return;
+        }
+        for event in self.reports.drain(..) {
+            report::business(event);
+        }
+    }
+
+    /// Drops the events of a command that failed.
+    pub fn discard_reports(&mut self) {
+        self.reports.clear();
+    }
+}
+
+fn read_stdin_line() -> Result<Option<String>> {
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("reading stdin", e))?;
+    Ok((n > 0).then_some(line))
+}

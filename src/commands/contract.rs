@@ -1,0 +1,283 @@
+//! `contract add | list | show | update | sign | pay`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Context, ListOpts, ShowOpts};
+use crate::domain::Money;
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::render::{Format, Output, list, record};
+use crate::report::BusinessEvent;
+use crate::store::{clients, contracts};
+
+/// Output keys of a contract (SPEC.md "Output contract").
+pub const KEYS: &[&str] = &[
+    "id",
+    "client_id",
+    "client_name",
+    "sales_contact_id",
+    "total_amount",
+    "amount_due",
+    "signed",
+    "signed_at",
+    "created_at",
+    "updated_at",
+];
+
+const TABLE_KEYS: &[&str] = &[
+    "id",
+    "client_id",
+    "client_name",
+    "sales_contact_id",
+    "total_amount",
+    "amount_due",
+    "signed",
+    "signed_at",
+];
+
+/// The verbs of `contract`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Verb {
+    /// Draw up a contract for a client (management)
+    Add(AddArgs),
+    /// List contracts
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one contract
+    Show {
+        /// Contract id
+        id: i64,
+        #[command(flatten)]
+        opts: ShowOpts,
+    },
+    /// Change the total or the amount due (management, or the client's sales contact)
+    Update {
+        /// Contract id
+        id: i64,
+        /// New total amount
+        #[arg(long, value_name = "AMOUNT")]
+        total: Option<String>,
+        /// New amount still due
+        #[arg(long, value_name = "AMOUNT")]
+        due: Option<String>,
+    },
+    /// Mark a contract as signed (management, or the client's sales contact)
+    Sign {
+        /// Contract id
+        id: i64,
+    },
+    /// Record a payment: lowers the amount due (management, or the client's sales contact)
+    Pay {
+        /// Contract id
+        id: i64,
+        /// Amount paid, e.g. 1500 or "1 500,50"
+        amount: String,
+    },
+}
+
+/// Arguments of `contract add`.
+#[derive(Debug, Clone, Args)]
+pub struct AddArgs {
+    /// Client id
+    #[arg(long)]
+    pub client: i64,
+    /// Total amount in euros, e.g. 12500, 12500.5 or "12 500,50"
+    #[arg(long, value_name = "AMOUNT")]
+    pub total: String,
+    /// Amount still due (default: the total)
+    #[arg(long, value_name = "AMOUNT")]
+    pub due: Option<String>,
+    /// Signed already
+    #[arg(long)]
+    pub signed: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
+}
+
+/// Arguments of `contract list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only contracts not signed yet
+    #[arg(long)]
+    pub unsigned: bool,
+    /// Only contracts with an amount still due
+    #[arg(long)]
+    pub unpaid: bool,
+    /// Only contracts of your clients
+    #[arg(long)]
+    pub mine: bool,
+    /// Only this client's contracts
+    #[arg(long, value_name = "ID")]
+    pub client: Option<i64>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ListOpts,
+}
+
+impl Verb {
+    /// The verb's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verb::Add(_) => "add",
+            Verb::List(_) => "list",
+            Verb::Show { .. } => "show",
+            Verb::Update { .. } => "update",
+            Verb::Sign { .. } => "sign",
+            Verb::Pay { .. } => "pay",
+        }
+    }
+
+    /// The requested output format.
+    pub fn format(&self) -> Format {
+        match self {
+            Verb::Add(a) => a.opts.format,
+            Verb::List(a) => a.opts.format,
+            Verb::Show { opts, .. } => opts.format,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// Runs a `contract` verb.
+pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+    match verb {
+        Verb::Add(args) => add(ctx, &args),
+        Verb::List(args) => {
+            let q = args.opts.query();
+            ctx.read(|c, actor| {
+                let filter = contracts::ContractFilter {
+                    unsigned: args.unsigned,
+                    unpaid: args.unpaid,
+                    sales_contact_id: args.mine.then_some(actor.id),
+                    client_id: args.client,
+                };
+                Ok(list(KEYS, TABLE_KEYS, &contracts::list(c, &filter, &q)?))
+            })
+        }
+        Verb::Show { id, .. } => {
+            ctx.read(|c, _| Ok(Output::Record(record(&contracts::get(c, id)?))))
+        }
+        Verb::Update { id, total, due } => update(ctx, id, total.as_deref(), due.as_deref()),
+        Verb::Sign { id } => sign(ctx, id),
+        Verb::Pay { id, amount } => pay(ctx, id, &amount),
+    }
+}
+
+fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
+    let total = Money::parse("--total", &args.total)?;
+    let due = match &args.due {
+        Some(d) => Money::parse("--due", d)?,
+        None => total,
+    };
+    if due > total {
+        return Err(Error::invalid(
+            "--due",
+            format!("{due} is more than the total {total}"),
+        ));
+    }
+    ctx.write(|tx| {
+        policy::check(Action::ContractAdd, tx.actor.department, tx.actor.id)?;
+        let client = clients::get(tx.conn, args.client)?;
+        let id = contracts::insert(
+            tx.conn,
+            &contracts::NewContract {
+                id: None,
+                client_id: client.id,
+                total,
+                due,
+                signed: args.signed,
+            },
+        )?;
+        tx.audit(
+            "create",
+            "contract",
+            id,
+            json!({"client_id": client.id, "total": total, "due": due, "signed": args.signed}),
+        )?;
+        let row = contracts::get(tx.conn, id)?;
+        if args.signed {
+            tx.report(signed_event(&row, tx.actor.id));
+        }
+        Ok(Output::Created {
+            id,
+            record: record(&row),
+        })
+    })
+}
+
+fn signed_event(row: &contracts::Contract, actor_id: i64) -> BusinessEvent {
+    BusinessEvent::ContractSigned {
+        id: row.id,
+        client_id: row.client_id,
+        sales_contact_id: row.sales_contact_id,
+        total_cents: row.total_amount.cents(),
+        due_cents: row.amount_due.cents(),
+        actor_id,
+    }
+}
+
+fn update(ctx: &mut Context, id: i64, total: Option<&str>, due: Option<&str>) -> Result<Output> {
+    let total = total.map(|t| Money::parse("--total", t)).transpose()?;
+    let due = due.map(|d| Money::parse("--due", d)).transpose()?;
+    if total.is_none() && due.is_none() {
+        return Err(Error::invalid(
+            "update",
+            "nothing to change; give --total or --due",
+        ));
+    }
+    ctx.write(|tx| {
+        let grant = policy::check(Action::ContractUpdate, tx.actor.department, tx.actor.id)?;
+        let before = contracts::get(tx.conn, id)?;
+        grant.require(Some(before.sales_contact_id))?;
+        let new_total = total.unwrap_or(before.total_amount);
+        let new_due = due.unwrap_or(before.amount_due);
+        if new_due > new_total {
+            let field = if due.is_some() { "--due" } else { "--total" };
+            return Err(Error::invalid(
+                field,
+                format!("the amount due {new_due} would exceed the total {new_total}"),
+            ));
+        }
+        contracts::set_amounts(tx.conn, id, new_total, new_due)?;
+        tx.audit(
+            "update",
+            "contract",
+            id,
+            json!({"total": new_total, "due": new_due,
+                   "previous_total": before.total_amount, "previous_due": before.amount_due}),
+        )?;
+        Ok(Output::Record(record(&contracts::get(tx.conn, id)?)))
+    })
+}
+
+fn sign(ctx: &mut Context, id: i64) -> Result<Output> {
+    ctx.write(|tx| {
+        let grant = policy::check(Action::ContractSign, tx.actor.department, tx.actor.id)?;
+        let before = contracts::get(tx.conn, id)?;
+        grant.require(Some(before.sales_contact_id))?;
+        contracts::sign(tx.conn, id)?;
+        tx.audit("sign", "contract", id, serde_json::Value::Null)?;
+        let row = contracts::get(tx.conn, id)?;
+        tx.report(signed_event(&row, tx.actor.id));
+        Ok(Output::Record(record(&row)))
+    })
+}
+
+fn pay(ctx: &mut Context, id: i64, amount: &str) -> Result<Output> {
+    let amount = Money::parse("amount", amount)?;
+    if amount == Money::zero() {
+        return Err(Error::invalid("amount", "must be more than 0"));
+    }
+    ctx.write(|tx| {
+        let grant = policy::check(Action::ContractPay, tx.actor.department, tx.actor.id)?;
+        let before = contracts::get(tx.conn, id)?;
+        grant.require(Some(before.sales_contact_id))?;
+        let due = contracts::pay(tx.conn, id, amount, tx.actor.id)?;
+        tx.audit("pay", "contract", id, json!({"amount": amount, "due": due}))?;
+        Ok(Output::Message(format!(
+            "recorded {amount} on contract {id}; {due} still due"
+        )))
+    })
+}

@@ -1,0 +1,337 @@
+//! `event add | list | show | update | assign`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{Context, ListOpts, ShowOpts};
+use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
+use crate::domain::{Department, Text, when};
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::render::{Format, Output, list, record};
+use crate::store::{self, collaborators, contracts, events};
+
+/// Output keys of an event (SPEC.md "Output contract").
+pub const KEYS: &[&str] = &[
+    "id",
+    "contract_id",
+    "name",
+    "client_name",
+    "client_email",
+    "client_phone",
+    "start",
+    "end",
+    "support_contact_id",
+    "support_contact",
+    "location",
+    "attendees",
+    "notes",
+    "created_at",
+    "updated_at",
+];
+
+const TABLE_KEYS: &[&str] = &[
+    "id",
+    "contract_id",
+    "name",
+    "client_name",
+    "start",
+    "end",
+    "support_contact",
+    "location",
+    "attendees",
+];
+
+/// Attendee counts the database accepts.
+fn attendees() -> clap::builder::RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(0..=1_000_000)
+}
+
+/// The verbs of `event`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Verb {
+    /// Create the event of a signed contract (the client's sales contact)
+    Add(AddArgs),
+    /// List events
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one event
+    Show {
+        /// Event id
+        id: i64,
+        #[command(flatten)]
+        opts: ShowOpts,
+    },
+    /// Update an event (management, or its support contact)
+    Update(UpdateArgs),
+    /// Assign a support collaborator to an event (management)
+    Assign {
+        /// Event id
+        id: i64,
+        /// The support collaborator
+        #[arg(long, value_name = "ID|EMAIL")]
+        support: String,
+    },
+}
+
+/// Arguments of `event add`.
+#[derive(Debug, Clone, Args)]
+pub struct AddArgs {
+    /// The signed contract
+    #[arg(long)]
+    pub contract: i64,
+    /// Event name
+    #[arg(long)]
+    pub name: String,
+    /// Start, local time: 2026-06-04 13:00, 2026-06-04T13:00 or 2026-06-04
+    #[arg(long, value_name = "WHEN")]
+    pub start: String,
+    /// End (after the start), same forms
+    #[arg(long, value_name = "WHEN")]
+    pub end: String,
+    /// Location (address)
+    #[arg(long)]
+    pub location: String,
+    /// Expected attendees
+    #[arg(long, value_parser = attendees())]
+    pub attendees: i64,
+    /// Free notes
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
+}
+
+/// Arguments of `event list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only events without a support contact
+    #[arg(long)]
+    pub unassigned: bool,
+    /// Only events whose support contact you are
+    #[arg(long, conflicts_with = "support")]
+    pub mine: bool,
+    /// Only events that start in the future
+    #[arg(long)]
+    pub upcoming: bool,
+    /// Only this contract's events
+    #[arg(long, value_name = "ID")]
+    pub contract: Option<i64>,
+    /// Only events of this support contact
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub support: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ListOpts,
+}
+
+/// Arguments of `event update`.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Event id
+    pub id: i64,
+    /// New name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New start
+    #[arg(long, value_name = "WHEN")]
+    pub start: Option<String>,
+    /// New end
+    #[arg(long, value_name = "WHEN")]
+    pub end: Option<String>,
+    /// New location
+    #[arg(long)]
+    pub location: Option<String>,
+    /// New attendee count
+    #[arg(long, value_parser = attendees())]
+    pub attendees: Option<i64>,
+    /// New notes
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+impl Verb {
+    /// The verb's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verb::Add(_) => "add",
+            Verb::List(_) => "list",
+            Verb::Show { .. } => "show",
+            Verb::Update(_) => "update",
+            Verb::Assign { .. } => "assign",
+        }
+    }
+
+    /// The requested output format.
+    pub fn format(&self) -> Format {
+        match self {
+            Verb::Add(a) => a.opts.format,
+            Verb::List(a) => a.opts.format,
+            Verb::Show { opts, .. } => opts.format,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// Runs an `event` verb.
+pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+    match verb {
+        Verb::Add(args) => add(ctx, &args),
+        Verb::List(args) => {
+            let q = args.opts.query();
+            ctx.read(|c, actor| {
+                let support_contact_id = match (&args.support, args.mine) {
+                    (Some(key), _) => Some(collaborators::find(c, key)?.id),
+                    (None, true) => Some(actor.id),
+                    (None, false) => None,
+                };
+                let filter = events::EventFilter {
+                    unassigned: args.unassigned,
+                    support_contact_id,
+                    starts_after: args.upcoming.then(store::now),
+                    contract_id: args.contract,
+                };
+                Ok(list(KEYS, TABLE_KEYS, &events::list(c, &filter, &q)?))
+            })
+        }
+        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),
+        Verb::Update(args) => update(ctx, &args),
+        Verb::Assign { id, support } => assign(ctx, id, &support),
+    }
+}
+
+fn end_after_start(start: i64, end: i64) -> Result<()> {
+    if end <= start {
+        return Err(Error::invalid("--end", "must be after the start"));
+    }
+    Ok(())
+}
+
+fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
+    let name = Text::parse("--name", &args.name, NAME_MAX)?;
+    let start = when::parse_when("--start", &args.start)?.timestamp();
+    let end = when::parse_when("--end", &args.end)?.timestamp();
+    end_after_start(start, end)?;
+    let location = Text::parse("--location", &args.location, LOCATION_MAX)?;
+    let notes = args
+        .notes
+        .as_deref()
+        .map(|n| Text::parse_multiline("--notes", n, NOTES_MAX))
+        .transpose()?;
+    ctx.write(|tx| {
+        let grant = policy::check(Action::EventAdd, tx.actor.department, tx.actor.id)?;
+        let contract = contracts::get(tx.conn, args.contract)?;
+        grant.require(Some(contract.sales_contact_id))?;
+        if !contract.signed {
+            return Err(Error::conflict(format!(
+                "contract {} is not signed yet; an event needs a signed contract",
+                contract.id
+            )));
+        }
+        let id = events::insert(
+            tx.conn,
+            &events::NewEvent {
+                contract_id: contract.id,
+                name: name.as_str(),
+                start,
+                end,
+                location: location.as_str(),
+                attendees: args.attendees,
+                notes: notes.as_ref().map(Text::as_str),
+            },
+        )?;
+        tx.audit("create", "event", id, json!({"contract_id": contract.id}))?;
+        let row = events::get(tx.conn, id)?;
+        Ok(Output::Created {
+            id,
+            record: record(&row),
+        })
+    })
+}
+
+fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
+    let changes = events::EventChanges {
+        name: args
+            .name
+            .as_deref()
+            .map(|v| Text::parse("--name", v, NAME_MAX).map(Text::into_string))
+            .transpose()?,
+        start: args
+            .start
+            .as_deref()
+            .map(|v| when::parse_when("--start", v).map(|t| t.timestamp()))
+            .transpose()?,
+        end: args
+            .end
+            .as_deref()
+            .map(|v| when::parse_when("--end", v).map(|t| t.timestamp()))
+            .transpose()?,
+        location: args
+            .location
+            .as_deref()
+            .map(|v| Text::parse("--location", v, LOCATION_MAX).map(Text::into_string))
+            .transpose()?,
+        attendees: args.attendees,
+        notes: args
+            .notes
+            .as_deref()
+            .map(|v| Text::parse_multiline("--notes", v, NOTES_MAX).map(Text::into_string))
+            .transpose()?,
+    };
+    let mut fields = Vec::new();
+    for (name, set) in [
+        ("name", changes.name.is_some()),
+        ("start", changes.start.is_some()),
+        ("end", changes.end.is_some()),
+        ("location", changes.location.is_some()),
+        ("attendees", changes.attendees.is_some()),
+        ("notes", changes.notes.is_some()),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
+    if fields.is_empty() {
+        return Err(Error::invalid(
+            "update",
+            "nothing to change; give --name, --start, --end, --location, --attendees or --notes",
+        ));
+    }
+    ctx.write(|tx| {
+        let grant = policy::check(Action::EventUpdate, tx.actor.department, tx.actor.id)?;
+        let before = events::get(tx.conn, args.id)?;
+        grant.require(before.support_contact_id)?;
+        let start = changes.start.unwrap_or(before.start.timestamp());
+        let end = changes.end.unwrap_or(before.end.timestamp());
+        end_after_start(start, end)?;
+        events::update(tx.conn, args.id, &changes)?;
+        tx.audit("update", "event", args.id, json!({"fields": fields}))?;
+        Ok(Output::Record(record(&events::get(tx.conn, args.id)?)))
+    })
+}
+
+fn assign(ctx: &mut Context, id: i64, support: &str) -> Result<Output> {
+    ctx.write(|tx| {
+        policy::check(Action::EventAssign, tx.actor.department, tx.actor.id)?;
+        let before = events::get(tx.conn, id)?;
+        let target = collaborators::find(tx.conn, support)?;
+        if target.department != Department::Support {
+            return Err(Error::invalid(
+                "--support",
+                format!(
+                    "collaborator {} is in {}, not support",
+                    target.id, target.department
+                ),
+            ));
+        }
+        events::assign(tx.conn, id, target.id)?;
+        tx.audit(
+            "assign",
+            "event",
+            id,
+            json!({"from": before.support_contact_id, "to": target.id}),
+        )?;
+        Ok(Output::Record(record(&events::get(tx.conn, id)?)))
+    })
+}

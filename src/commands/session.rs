@@ -1,0 +1,262 @@
+//! `init`, `login`, `logout`, `whoami`, `passwd`.
+
+use chrono::Local;
+use clap::Args;
+use serde_json::json;
+
+use super::Context;
+use crate::auth::{self, Password};
+use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
+use crate::error::{Error, Result};
+use crate::render::{Output, record};
+use crate::report::{self, BusinessEvent};
+use crate::store::{self, audit, collaborators};
+
+/// Consecutive failures that lock an account.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long the lock lasts.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+
+/// Arguments of `init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Full name of the first (management) account
+    #[arg(long)]
+    pub name: String,
+    /// Email of the first account
+    #[arg(long)]
+    pub email: String,
+    /// Employee number (default: the next free E-NNNN)
+    #[arg(long)]
+    pub employee_number: Option<String>,
+    /// Read the password as one line from stdin instead of a hidden prompt
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Arguments of `login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Your email (asked for when omitted on a terminal)
+    pub email: Option<String>,
+    /// Read the password as one line from stdin instead of a hidden prompt
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Creates the database, its signing key and the first management account.
+pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
+    let name = Text::parse("name", &args.name, NAME_MAX)?;
+    let email = Email::parse("email", &args.email)?;
+    let number = args
+        .employee_number
+        .as_deref()
+        .map(|n| EmployeeNumber::parse("employee_number", n))
+        .transpose()?;
+    if let Ok(store) = store::Store::open(ctx.db_path(), store::OpenMode::Existing) {
+        // Refuse before asking for a password.
+        if collaborators::count(&store.conn()?)? > 0 {
+            return Err(already_initialised());
+        }
+    }
+    let password = ctx.read_password(args.password_stdin, true, "Password for the new account: ")?;
+    let hash = ctx.hasher.hash(&password)?;
+    ctx.create_store()?;
+    let key = auth::files::load_or_create_key(ctx.db_path())?;
+    ctx.set_key(key);
+    let (id, row) = ctx.write_anonymous(|c| {
+        if collaborators::count(c)? > 0 {
+            return Err(already_initialised());
+        }
+        let number = match &number {
+            Some(n) => n.as_str().to_string(),
+            None => collaborators::next_employee_number(c)?,
+        };
+        let id = collaborators::insert(
+            c,
+            &collaborators::NewCollaborator {
+                employee_number: &number,
+                full_name: name.as_str(),
+                email: email.as_str(),
+                department: Department::Management,
+                password_hash: &hash,
+            },
+        )?;
+        audit::record(
+            c,
+            Some(id),
+            "init",
+            "collaborator",
+            Some(id),
+            Some(&json!({"department": "management"})),
+        )?;
+        Ok((id, collaborators::get(c, id)?))
+    })?;
+    report::business(BusinessEvent::CollaboratorCreated {
+        id,
+        department: Department::Management.as_str(),
+        actor_id: id,
+    });
+    Ok(Output::Created {
+        id,
+        record: record(&row),
+    })
+}
+
+fn already_initialised() -> Error {
+    Error::conflict("the database already has collaborators; `init` only sets up a new one")
+}
+
+/// The same answer for an unknown email and a wrong password.
+fn bad_credentials() -> Error {
+    Error::auth("login failed: unknown email or wrong password")
+}
+
+/// Verifies the password and keeps a signed session token.
+pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
+    let email = match &args.email {
+        Some(e) => e.trim().to_string(),
+        None => prompt_email()?,
+    };
+    let password = ctx.read_password(args.password_stdin, false, "Password: ")?;
+    let key = ctx.key()?;
+    let hasher = ctx.hasher.clone();
+    // Check, verify and count in one IMMEDIATE transaction, so concurrent
+    // attempts from many processes are counted exactly.
+    let outcome = ctx.write_anonymous(|c| {
+        let now = store::now();
+        let Some(account) = collaborators::account_by_email(c, &email)? else {
+            hasher.verify_dummy(&password);
+            return Ok(Err(bad_credentials()));
+        };
+        match account.locked_until {
+            Some(until) if until > now => {
+                let minutes = (until - now + 59) / 60;
+                return Ok(Err(Error::auth(format!(
+                    "too many failed logins: this account is locked for {minutes} more minute(s)"
+                ))));
+            }
+            Some(_) => collaborators::reset_failed_logins(c, account.id)?,
+            None => {}
+        }
+        if !hasher.verify(&account.password_hash, &password) {
+            collaborators::record_failed_login(
+                c,
+                account.id,
+                now,
+                MAX_FAILED_LOGINS,
+                LOCK_SECONDS,
+            )?;
+            return Ok(Err(bad_credentials()));
+        }
+        collaborators::reset_failed_logins(c, account.id)?;
+        audit::record(c, Some(account.id), "login", "session", Some(account.id), None)?;
+        Ok(Ok(account))
+    })?;
+    let account = outcome?;
+    let (token, claims) = auth::token::issue(
+        &key,
+        account.id,
+        account.token_version,
+        auth::token::default_ttl(),
+    )?;
+    ctx.keep_token(token)?;
+    let until = claims.expires_at().with_timezone(&Local);
+    Ok(Output::Message(format!(
+        "logged in as {} ({}) until {}",
+        account.email,
+        account.department,
+        until.format("%Y-%m-%d %H:%M")
+    )))
+}
+
+fn prompt_email() -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid("email", "required (login EMAIL)"));
+    }
+    eprint!("Email: ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("reading the email", e))?;
+    Ok(line.trim().to_string())
+}
+
+/// Revokes the session (every token of the account) and deletes the file.
+pub fn logout(ctx: &mut Context) -> Result<Output> {
+    let revoked = ctx.write(|tx| {
+        collaborators::bump_token_version(tx.conn, tx.actor.id)?;
+        tx.audit("logout", "session", tx.actor.id, serde_json::Value::Null)
+    });
+    ctx.forget_token()?;
+    match revoked {
+        Ok(()) => Ok(Output::Message("logged out".into())),
+        // An expired or already revoked session: the file is gone all the same.
+        Err(Error::Auth(_)) => Ok(Output::Message("logged out (the session had already ended)".into())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Who is logged in, and until when.
+pub fn whoami(ctx: &mut Context) -> Result<Output> {
+    ctx.read(|_, actor| {
+        let mut r = crate::render::Record::new();
+        r.insert("id".into(), json!(actor.id));
+        r.insert("email".into(), json!(actor.email));
+        r.insert("full_name".into(), json!(actor.full_name));
+        r.insert("department".into(), json!(actor.department.as_str()));
+        let until = actor.expires_at.with_timezone(&Local);
+        r.insert(
+            "session_expires".into(),
+            json!(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+        );
+        Ok(Output::Record(r))
+    })
+}
+
+/// Arguments of `passwd`.
+#[derive(Debug, Clone, Args)]
+pub struct PasswdArgs {
+    /// Read the current and the new password as two lines from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Changes your own password; every other session of yours ends.
+pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<Output> {
+    let old = ctx.read_password(args.password_stdin, false, "Current password: ")?;
+    let new = ctx.read_password(args.password_stdin, true, "New password: ")?;
+    change_password(ctx, &old, &new)
+}
+
+/// The work of `passwd`, once both passwords are read.
+pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Result<Output> {
+    let hasher = ctx.hasher.clone();
+    let hash = hasher.hash(new)?;
+    let key = ctx.key()?;
+    let (id, version) = ctx.write(|tx| {
+        let account = collaborators::account_by_id(tx.conn, tx.actor.id)?
+            .ok_or_else(|| Error::auth("this account no longer exists"))?;
+        if !hasher.verify(&account.password_hash, old) {
+            return Err(Error::auth("the current password is wrong"));
+        }
+        collaborators::update(
+            tx.conn,
+            tx.actor.id,
+            &collaborators::CollaboratorChanges {
+                password_hash: Some(hash.clone()),
+                ..Default::default()
+            },
+        )?;
+        tx.audit("passwd", "collaborator", tx.actor.id, json!({"fields": ["password"]}))?;
+        Ok((tx.actor.id, account.token_version + 1))
+    })?;
+    let (token, _) = auth::token::issue(&key, id, version, auth::token::default_ttl())?;
+    ctx.keep_token(token)?;
+    Ok(Output::Message(
+        "password changed; your other sessions are logged out".into(),
+    ))
+}

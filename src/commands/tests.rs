@@ -1,0 +1,422 @@
+//! The permission matrix through the command layer, every command × every
+//! department (and logged out) × own / someone else's / unassigned records,
+//! on a real database file. A refused command must leave the database
+//! byte-for-byte unchanged.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+
+use super::*;
+use crate::auth::Hasher;
+
+/// Passwords fed to `--password-stdin`.
+type Feed = Rc<RefCell<VecDeque<String>>>;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn cheap() -> Hasher {
+    Hasher::with_params(256, 1, 1)
+}
+
+fn context(db: &Path, sessions: &Path) -> (Context, Feed) {
+    let mut ctx = Context::new(db.to_path_buf(), sessions.to_path_buf());
+    ctx.clear_env_token();
+    ctx.hasher = cheap();
+    let feed: Feed = Rc::default();
+    let source = Rc::clone(&feed);
+    ctx.set_line_source(Box::new(move || Ok(source.borrow_mut().pop_front())));
+    (ctx, feed)
+}
+
+/// Runs a line; returns the exit status (0 when it succeeded).
+fn run(ctx: &mut Context, feed: &Feed, line: &str) -> i32 {
+    for _ in 0..2 {
+        feed.borrow_mut().push_back(PASSWORD.to_string());
+    }
+    let result = match parse_line(line) {
+        Ok(ParsedLine::Command(command)) => execute(ctx, *command).map(|_| ()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    feed.borrow_mut().clear();
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.exit_code().code(),
+    }
+}
+
+fn ok(ctx: &mut Context, feed: &Feed, line: &str) {
+    assert_eq!(run(ctx, feed, line), 0, "{line}");
+}
+
+/// The base world, built once: its files and one token per role.
+struct Base {
+    _dir: TempDir,
+    db: PathBuf,
+    tokens: [String; 3],
+}
+
+/// Collaborators: 1 manager, 2 sales1, 3 sales2, 4 support1, 5 support2,
+/// 6 support3 (owns nothing). Clients: 1 (sales1), 2 (sales2). Contracts:
+/// 1 client 1 unsigned, 2 client 1 signed, 3 client 2 unsigned, 4 client 2
+/// signed. Events: 1 on contract 2 unassigned, 2 on contract 4 with
+/// support1, 3 on contract 2 with support2.
+fn base() -> &'static Base {
+    static BASE: OnceLock<Base> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = TempDir::new().unwrap();
+        let db = dir.path().join("base.db");
+        let sessions = dir.path().join("sessions");
+        let (mut ctx, feed) = context(&db, &sessions);
+        ok(&mut ctx, &feed, "init --name Manager --email m@x.io --password-stdin");
+        ok(&mut ctx, &feed, &format!("login m@x.io --password-stdin"));
+        for (name, email, dept) in [
+            ("Sales One", "s1@x.io", "sales"),
+            ("Sales Two", "s2@x.io", "sales"),
+            ("Support One", "p1@x.io", "support"),
+            ("Support Two", "p2@x.io", "support"),
+            ("Support Three", "p3@x.io", "support"),
+        ] {
+            ok(
+                &mut ctx,
+                &feed,
+                &format!(
+                    "collaborator add --name '{name}' --email {email} --department {dept} \
+                     --password-stdin"
+                ),
+            );
+        }
+        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
+        ok(&mut ctx, &feed, "client add --name 'Kevin Casey' --email kevin@startup.io --phone '+678 123 456 78' --company 'Cool Startup LLC'");
+        ok(&mut ctx, &feed, "login s2@x.io --password-stdin");
+        ok(&mut ctx, &feed, "client add --name 'John Ouick' --email john.ouick@gmail.com --phone '+1 234 567 8901'");
+        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
+        ok(&mut ctx, &feed, "contract add --client 1 --total 12500");
+        ok(&mut ctx, &feed, "contract add --client 1 --total '12 500,50' --due 1000 --signed");
+        ok(&mut ctx, &feed, "contract add --client 2 --total 800");
+        ok(&mut ctx, &feed, "contract add --client 2 --total 900 --signed");
+        let event = "--name 'John Ouick Wedding' --start '2026-06-04 13:00' --end '2026-06-05 02:00' \
+                     --location '53 Rue du Château, 41120 Candé-sur-Beuvron, France' --attendees 75";
+        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
+        ok(&mut ctx, &feed, &format!("event add --contract 2 {event}"));
+        ok(&mut ctx, &feed, "login s2@x.io --password-stdin");
+        ok(&mut ctx, &feed, &format!("event add --contract 4 {event}"));
+        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
+        ok(&mut ctx, &feed, &format!("event add --contract 2 {event}"));
+        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
+        ok(&mut ctx, &feed, "event assign 2 --support p1@x.io");
+        ok(&mut ctx, &feed, "event assign 3 --support 5");
+        let mut tokens = Vec::new();
+        for email in ["m@x.io", "s1@x.io", "p1@x.io"] {
+            ok(&mut ctx, &feed, &format!("login {email} --password-stdin"));
+            tokens.push(ctx.current_token().unwrap().unwrap());
+        }
+        // Checkpoint, so that copying the main file copies everything.
+        ctx.conn()
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        Base {
+            _dir: dir,
+            db,
+            tokens: tokens.try_into().unwrap(),
+        }
+    })
+}
+
+/// A private copy of the base world, logged in as `role` (0 management,
+/// 1 sales1, 2 support1, 3 logged out).
+fn world(role: usize) -> (TempDir, Context, Feed) {
+    let base = base();
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("w.db");
+    std::fs::copy(&base.db, &db).unwrap();
+    let key = crate::auth::files::key_path(&base.db);
+    std::fs::copy(&key, crate::auth::files::key_path(&db)).unwrap();
+    let (mut ctx, feed) = context(&db, &dir.path().join("sessions"));
+    if role < 3 {
+        ctx.keep_token(base.tokens[role].clone()).unwrap();
+    }
+    (dir, ctx, feed)
+}
+
+fn image(ctx: &mut Context) -> Vec<u8> {
+    let conn = ctx.conn().unwrap();
+    conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
+}
+
+const M: i32 = 0;
+const DENIED: i32 = 4;
+const LOGGED_OUT: i32 = 3;
+
+/// (line, expected status for [management, sales1, support1, logged out]).
+/// "own" means sales1's client 1 (and its contracts 1, 2 and events 1, 3)
+/// and support1's event 2; "other" means sales2's or support2's.
+const MATRIX: &[(&str, [i32; 4])] = &[
+    // collaborators
+    ("collaborator list", [M, M, M, LOGGED_OUT]),
+    ("collaborator list --department sales --format json", [M, M, M, LOGGED_OUT]),
+    ("collaborator show 3", [M, M, M, LOGGED_OUT]),
+    ("collaborator show p1@x.io", [M, M, M, LOGGED_OUT]),
+    ("collaborator add --name 'New Person' --email new@x.io --department sales --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator add --name 'New Boss' --email boss@x.io --department management --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator update 3 --name Renamed", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator update 2 --email sales.one@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator update 6 --department sales", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator update 4 --reset-password --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator delete 6", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator delete 3 --reassign-to 2", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("collaborator delete 5 --reassign-to p1@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    // clients
+    ("client list", [M, M, M, LOGGED_OUT]),
+    ("client list --mine --format csv", [M, M, M, LOGGED_OUT]),
+    ("client list --sales 3 --sort -full_name --limit 1", [M, M, M, LOGGED_OUT]),
+    ("client show 1", [M, M, M, LOGGED_OUT]),
+    ("client show 2 --format json", [M, M, M, LOGGED_OUT]),
+    ("client add --name 'Ann Lee' --email ann@lee.io", [DENIED, M, DENIED, LOGGED_OUT]),
+    ("client update 1 --phone '+33 6 12 34 56 78'", [DENIED, M, DENIED, LOGGED_OUT]),
+    ("client update 2 --phone '+33 6 12 34 56 78'", [DENIED, DENIED, DENIED, LOGGED_OUT]),
+    ("client update 1 --contacted", [DENIED, M, DENIED, LOGGED_OUT]),
+    ("client update 2 --contacted", [DENIED, DENIED, DENIED, LOGGED_OUT]),
+    ("client update 1 --name 'Kevin C.' --company 'Cooler Startup'", [DENIED, M, DENIED, LOGGED_OUT]),
+    ("client update 2 --email j.o@gmail.com", [DENIED, DENIED, DENIED, LOGGED_OUT]),
+    ("client reassign 1 --sales 3", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("client reassign 2 --sales s1@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    // contracts
+    ("contract list", [M, M, M, LOGGED_OUT]),
+    ("contract list --unsigned --unpaid", [M, M, M, LOGGED_OUT]),
+    ("contract list --mine --client 1", [M, M, M, LOGGED_OUT]),
+    ("contract show 1", [M, M, M, LOGGED_OUT]),
+    ("contract add --client 1 --total 5000", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract add --client 2 --total 5000 --due 10 --signed", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract update 1 --total 20000", [M, M, DENIED, LOGGED_OUT]),
+    ("contract update 2 --due 500", [M, M, DENIED, LOGGED_OUT]),
+    ("contract update 3 --total 2000", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract update 4 --due 0", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract sign 1", [M, M, DENIED, LOGGED_OUT]),
+    ("contract sign 3", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract pay 2 100", [M, M, DENIED, LOGGED_OUT]),
+    ("contract pay 1 '1 000,50'", [M, M, DENIED, LOGGED_OUT]),
+    ("contract pay 4 100", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("contract pay 3 100", [M, DENIED, DENIED, LOGGED_OUT]),
+    // events
+    ("event list", [M, M, M, LOGGED_OUT]),
+    ("event list --unassigned", [M, M, M, LOGGED_OUT]),
+    ("event list --mine --upcoming", [M, M, M, LOGGED_OUT]),
+    ("event list --support p2@x.io --contract 2 --format json", [M, M, M, LOGGED_OUT]),
+    ("event show 1", [M, M, M, LOGGED_OUT]),
+    ("event add --contract 2 --name Party --start 2027-01-01T10:00 --end '2027-01-01 12:00' --location Paris --attendees 10", [DENIED, M, DENIED, LOGGED_OUT]),
+    ("event add --contract 4 --name Party --start 2027-01-01 --end 2027-01-02 --location Paris --attendees 0", [DENIED, DENIED, DENIED, LOGGED_OUT]),
+    ("event assign 1 --support 4", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("event assign 2 --support p2@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("event assign 3 --support 4", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("event update 2 --notes 'DJ booked'", [M, DENIED, M, LOGGED_OUT]),
+    ("event update 2 --attendees 80 --location 'Blois, France'", [M, DENIED, M, LOGGED_OUT]),
+    ("event update 2 --start '2026-06-04 14:00' --end '2026-06-05 03:00' --name 'Wedding'", [M, DENIED, M, LOGGED_OUT]),
+    ("event update 3 --notes 'not mine'", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("event update 1 --notes 'unassigned'", [M, DENIED, DENIED, LOGGED_OUT]),
+    // maintenance and session
+    ("doctor", [M, DENIED, DENIED, LOGGED_OUT]),
+    ("whoami", [M, M, M, LOGGED_OUT]),
+];
+
+#[test]
+fn the_permission_matrix_holds_for_every_command_role_and_record() {
+    let mut cases = 0;
+    for (line, expected) in MATRIX {
+        for (role, want) in expected.iter().enumerate() {
+            let (_dir, mut ctx, feed) = world(role);
+            let before = image(&mut ctx);
+            let got = run(&mut ctx, &feed, line);
+            assert_eq!(got, *want, "role {role}: {line}");
+            if got != 0 {
+                assert!(before == image(&mut ctx), "role {role} changed the database: {line}");
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases >= 200, "only {cases} cases");
+}
+
+#[test]
+fn backup_is_management_only_and_copies_the_key() {
+    for (role, want) in [(0, M), (1, DENIED), (2, DENIED), (3, LOGGED_OUT)] {
+        let (dir, mut ctx, feed) = world(role);
+        let dest = dir.path().join("copy.db");
+        assert_eq!(run(&mut ctx, &feed, &format!("backup {}", dest.display())), want);
+        assert_eq!(dest.exists(), want == M);
+        assert_eq!(crate::auth::files::key_path(&dest).exists(), want == M);
+    }
+}
+
+#[test]
+fn a_refusal_names_the_rule() {
+    let (_dir, mut ctx, _feed) = world(1);
+    let err = match parse_line("client update 2 --contacted").unwrap() {
+        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        err.to_string(),
+        "permission denied: only the client's sales contact may update it"
+    );
+}
+
+fn error_of(ctx: &mut Context, feed: &Feed, line: &str) -> Error {
+    for _ in 0..2 {
+        feed.borrow_mut().push_back(PASSWORD.to_string());
+    }
+    let result = match parse_line(line) {
+        Ok(ParsedLine::Command(command)) => execute(ctx, *command).map(|_| ()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    feed.borrow_mut().clear();
+    result.expect_err(line)
+}
+
+#[test]
+fn bad_input_names_the_field_and_writes_nothing() {
+    let cases: &[(usize, &str, i32, &str)] = &[
+        (1, "client add --name Ann --email not-an-email", 5, "email"),
+        (1, "client add --name Ann --email ann@lee.io --phone 'call me'", 5, "phone"),
+        (1, "client add --name '' --email ann@lee.io", 5, "name"),
+        (1, "client add --name Ann --email KEVIN@startup.io", 7, "email"),
+        (0, "contract add --client 1 --total 100 --due 200", 5, "--due"),
+        (0, "contract add --client 1 --total -5", 5, "--total"),
+        (0, "contract add --client 1 --total 1.234", 5, "--total"),
+        (0, "contract add --client 1 --total NaN", 5, "--total"),
+        (0, "contract add --client 99 --total 100", 6, "client 99"),
+        (0, "contract update 2 --total 10", 5, "--total"),
+        (1, "contract pay 2 5000", 7, "amount"),
+        (1, "contract pay 2 0", 5, "amount"),
+        (1, "contract sign 2", 7, "already signed"),
+        (1, "event add --contract 1 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees 1", 7, "not signed"),
+        (1, "event add --contract 2 --name P --start 2027-01-02 --end 2027-01-01 --location L --attendees 1", 5, "--end"),
+        (1, "event add --contract 2 --name P --start 2027-13-01 --end 2027-01-01 --location L --attendees 1", 5, "--start"),
+        (1, "event add --contract 2 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees -1", 5, "--attendees"),
+        (2, "event update 2 --end '2020-01-01 00:00'", 5, "--end"),
+        (2, "event update 99 --notes x", 6, "event 99"),
+        (0, "event assign 1 --support s1@x.io", 5, "--support"),
+        (0, "client reassign 1 --sales p1@x.io", 5, "--sales"),
+        (0, "collaborator add --name X --email s1@X.IO --department sales --password-stdin", 7, "email"),
+        (0, "collaborator add --name X --email x@x.io --department finance --password-stdin", 5, "department"),
+        (0, "collaborator delete 1", 7, "own account"),
+        (0, "collaborator delete 2", 7, "--reassign-to"),
+        (0, "collaborator delete 2 --reassign-to 4", 5, "--reassign-to"),
+        (0, "collaborator update 4 --department sales", 7, "department"),
+        (0, "collaborator update 1 --department sales", 7, "last management"),
+        (0, "client list --sort 'full_name; DROP TABLE clients'", 5, "--sort"),
+        (0, "client update 1", 5, "nothing to change"),
+        (0, "client show 42", 6, "client 42"),
+        (0, "collaborator show nobody@x.io", 6, "nobody@x.io"),
+        (0, "client add --name 'unterminated", 2, "quote"),
+        (0, "client frobnicate", 2, "frobnicate"),
+    ];
+    for (role, line, code, needle) in cases {
+        let (_dir, mut ctx, feed) = world(*role);
+        let before = image(&mut ctx);
+        let err = error_of(&mut ctx, &feed, line);
+        assert_eq!(err.exit_code().code(), *code, "{line}: {err}");
+        assert!(err.to_string().contains(needle), "{line}: {err}");
+        assert!(before == image(&mut ctx), "{line} wrote something");
+    }
+}
+
+#[test]
+fn odd_but_valid_text_is_stored_literally() {
+    let (_dir, mut ctx, feed) = world(1);
+    let name = "O'Brien \"Bobby\"; DROP TABLE clients; --";
+    ok(&mut ctx, &feed, &format!("client add --name \"{}\" --email bobby@tables.io", name.replace('"', "\\\"")));
+    let client = ctx
+        .read(|c, _| crate::store::clients::get(c, 3))
+        .unwrap();
+    assert_eq!(client.full_name, name);
+}
+
+#[test]
+fn a_demoted_or_deleted_account_loses_access_at_once() {
+    let (dir, mut manager, mfeed) = world(0);
+    let (mut sales, sfeed) = context(manager.db_path(), &dir.path().join("other-sessions"));
+    sales.keep_token(base().tokens[1].clone()).unwrap();
+    ok(&mut sales, &sfeed, "client list --mine");
+    // Demoting sales1 needs their clients moved first.
+    ok(&mut manager, &mfeed, "client reassign 1 --sales 3");
+    ok(&mut manager, &mfeed, "collaborator update 2 --department support");
+    assert_eq!(run(&mut sales, &sfeed, "client list"), LOGGED_OUT);
+    // Logging in again gives the new role.
+    ok(&mut sales, &sfeed, "login s1@x.io --password-stdin");
+    assert_eq!(run(&mut sales, &sfeed, "client add --name A --email a@b.io"), DENIED);
+    ok(&mut manager, &mfeed, "collaborator delete 2");
+    assert_eq!(run(&mut sales, &sfeed, "whoami"), LOGGED_OUT);
+}
+
+#[test]
+fn logout_and_passwd_revoke_sessions() {
+    let (dir, mut one, feed1) = world(1);
+    let (mut two, feed2) = context(one.db_path(), &dir.path().join("two"));
+    two.keep_token(base().tokens[1].clone()).unwrap();
+    ok(&mut one, &feed1, "logout");
+    assert_eq!(run(&mut two, &feed2, "whoami"), LOGGED_OUT);
+    assert_eq!(run(&mut one, &feed1, "whoami"), LOGGED_OUT);
+    ok(&mut one, &feed1, "login s1@x.io --password-stdin");
+    ok(&mut two, &feed2, "login s1@x.io --password-stdin");
+    feed1.borrow_mut().extend([PASSWORD.to_string(), "a brand new password".to_string()]);
+    let out = match parse_line("passwd --password-stdin").unwrap() {
+        ParsedLine::Command(c) => execute(&mut one, *c),
+        _ => unreachable!(),
+    };
+    assert!(out.is_ok(), "{out:?}");
+    ok(&mut one, &feed1, "whoami");
+    assert_eq!(run(&mut two, &feed2, "whoami"), LOGGED_OUT);
+    assert_eq!(run(&mut two, &feed2, "login s1@x.io --password-stdin"), LOGGED_OUT);
+}
+
+#[test]
+fn five_failures_lock_the_account() {
+    let (dir, mut ctx, feed) = world(3);
+    let _ = dir;
+    for _ in 0..5 {
+        feed.borrow_mut().push_back("wrong password!".into());
+        let err = match parse_line("login s1@x.io --password-stdin").unwrap() {
+            ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+            _ => unreachable!(),
+        };
+        assert!(err.to_string().contains("unknown email or wrong password"), "{err}");
+    }
+    feed.borrow_mut().push_back(PASSWORD.into());
+    let err = match parse_line("login s1@x.io --password-stdin").unwrap() {
+        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        _ => unreachable!(),
+    };
+    assert!(err.to_string().contains("locked"), "{err}");
+    // An unknown email gets the same answer as a wrong password.
+    feed.borrow_mut().push_back(PASSWORD.into());
+    let err = match parse_line("login ghost@x.io --password-stdin").unwrap() {
+        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        _ => unreachable!(),
+    };
+    assert_eq!(err.to_string(), "login failed: unknown email or wrong password");
+}
+
+#[test]
+fn init_refuses_a_database_that_has_collaborators() {
+    let (_dir, mut ctx, feed) = world(3);
+    assert_eq!(run(&mut ctx, &feed, "init --name X --email x@x.io --password-stdin"), 7);
+}
+
+#[test]
+fn command_names_and_formats() {
+    let ParsedLine::Command(c) = parse_line("client list --format csv").unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(c.name(), "client list");
+    assert_eq!(c.format(), Format::Csv);
+    assert!(matches!(parse_line("help client add").unwrap(), ParsedLine::Help(t) if t.contains("--email")));
+    assert!(matches!(parse_line("").unwrap(), ParsedLine::Empty));
+}

@@ -1,0 +1,1 @@
+//! Tab completion and hints for the interactive shell.

@@ -1,0 +1,217 @@
+//! Script mode: each line of stdin or of a file is a command.
+//!
+//! No prompt, no colour, no history. Blank lines and `#` comments are
+//! skipped. The first failing line stops the script with `FILE:LINE:
+//! message` on stderr and that line's exit status, unless `--keep-going`.
+//! With `--atomic` the whole script is one transaction: all or nothing.
+//!
+//! Lines are read as bytes, so an overlong line (over [`MAX_LINE`]), invalid
+//! UTF-8 or a NUL byte is an error for that line, never a crash or an
+//! unbounded allocation.
+
+use std::cell::RefCell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use super::{Terminal, run_parsed};
+use crate::commands::{self, Context, Flow};
+use crate::error::{Error, Result};
+
+/// The longest line accepted, in bytes.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// How a script runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Run every line even after a failure.
+    pub keep_going: bool,
+    /// All or nothing.
+    pub atomic: bool,
+}
+
+/// A script's lines, shared with `--password-stdin`, which takes the next one.
+pub struct Lines {
+    reader: Box<dyn BufRead>,
+    /// The number of the last line read (1-based).
+    pub number: usize,
+}
+
+impl Lines {
+    /// Lines read from `reader`.
+    pub fn new(reader: Box<dyn BufRead>) -> Lines {
+        Lines { reader, number: 0 }
+    }
+
+    /// The next line without its end-of-line, `None` at the end. A line that
+    /// is too long, not UTF-8 or holds a NUL is `Some(Err(..))`.
+    pub fn next_line(&mut self) -> Option<Result<String>> {
+        let mut buf = Vec::new();
+        let read = (&mut self.reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf);
+        match read {
+            Err(e) => return Some(Err(Error::io("reading the script", e))),
+            Ok(0) => return None,
+            Ok(_) => {}
+        }
+        self.number += 1;
+        if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
+            if let Err(e) = self.skip_rest_of_line() {
+                return Some(Err(e));
+            }
+            return Some(Err(Error::invalid(
+                "line",
+                format!("longer than {} KiB", MAX_LINE / 1024),
+            )));
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        if buf.contains(&0) {
+            return Some(Err(Error::invalid("line", "contains a NUL byte")));
+        }
+        Some(String::from_utf8(buf).map_err(|_| Error::invalid("line", "is not valid UTF-8")))
+    }
+
+    fn skip_rest_of_line(&mut self) -> Result<()> {
+        loop {
+            let chunk = self
+                .reader
+                .fill_buf()
+                .map_err(|e| Error::io("reading the script", e))?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+                self.reader.consume(i + 1);
+                return Ok(());
+            }
+            let n = chunk.len();
+            self.reader.consume(n);
+        }
+    }
+}
+
+/// Runs the script on stdin.
+pub fn run_stdin(ctx: &mut Context, options: Options, term: &Terminal) -> i32 {
+    let reader = Box::new(BufReader::new(io::stdin()));
+    run(ctx, Lines::new(reader), "<stdin>", options, term, true)
+}
+
+/// Runs the script in `path`.
+pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Terminal) -> i32 {
+    match std::fs::File::open(path) {
+        Ok(file) => {
+            let name = path.display().to_string();
+            run(ctx, Lines::new(Box::new(BufReader::new(file))), &name, options, term, false)
+        }
+        Err(e) => {
+            let err = Error::io(format!("opening {}", path.display()), e);
+            term.error("", &err);
+            err.exit_code().code()
+        }
+    }
+}
+
+/// Runs every line of `lines`; returns the exit status.
+pub fn run(
+    ctx: &mut Context,
+    lines: Lines,
+    name: &str,
+    options: Options,
+    term: &Terminal,
+    passwords_from_script: bool,
+) -> i32 {
+    // A script prints no colour, whatever the terminal.
+    let width = term.width;
+    let term = Terminal {
+        width,
+        colour: false,
+        prefix: format!("{name}: "),
+    };
+    let lines = Rc::new(RefCell::new(lines));
+    if passwords_from_script {
+        let shared = Rc::clone(&lines);
+        ctx.set_line_source(Box::new(move || {
+            shared.borrow_mut().next_line().transpose()
+        }));
+    }
+    if options.atomic {
+        if let Err(e) = begin(ctx) {
+            term.error(&e);
+            return e.exit_code().code();
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut status = 0;
+    loop {
+        let next = lines.borrow_mut().next_line();
+        let Some(line) = next else { break };
+        let number = lines.borrow().number;
+        let line_term = Terminal {
+            width,
+            colour: false,
+            prefix: format!("{name}:{number}: "),
+        };
+        let parsed = line.and_then(|text| {
+            let text = text.trim();
+            if text.is_empty() || text.starts_with('#') {
+                Ok(commands::ParsedLine::Empty)
+            } else {
+                commands::parse_line(text)
+            }
+        });
+        let (code, flow) = match parsed {
+            Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
+            Err(e) => {
+                line_term.error(&e);
+                (e.exit_code().code(), Flow::Continue)
+            }
+        };
+        if code != 0 {
+            if status == 0 {
+                status = code;
+            }
+            if !options.keep_going {
+                break;
+            }
+        }
+        if flow == Flow::Exit {
+            break;
+        }
+    }
+    if options.atomic {
+        let outcome = if status == 0 { commit(ctx) } else { rollback(ctx) };
+        if let Err(e) = outcome {
+            term.error(&e);
+            if status == 0 {
+                status = e.exit_code().code();
+            }
+        } else if status != 0 {
+            eprintln!("{name}: rolled back: nothing of this script was written");
+        }
+    }
+    status
+}
+
+fn begin(ctx: &mut Context) -> Result<()> {
+    ctx.conn()?.execute_batch("BEGIN IMMEDIATE")?;
+    ctx.hold_reports(true);
+    Ok(())
+}
+
+fn commit(ctx: &mut Context) -> Result<()> {
+    ctx.conn()?.execute_batch("COMMIT")?;
+    ctx.hold_reports(false);
+    ctx.flush_reports();
+    Ok(())
+}
+
+fn rollback(ctx: &mut Context) -> Result<()> {
+    ctx.discard_reports();
+    ctx.hold_reports(false);
+    ctx.conn()?.execute_batch("ROLLBACK")?;
+    Ok(())
+}

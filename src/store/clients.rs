@@ -1,0 +1,218 @@
+//! Clients and their sales contact.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::query::Filter;
+use super::{ListQuery, constraint, instant, ser_time};
+use crate::error::{Error, Result};
+
+/// A client, with its sales contact's name (output contract keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Client {
+    /// Row id.
+    pub id: i64,
+    /// Full name.
+    pub full_name: String,
+    /// Unique (case-insensitive) email.
+    pub email: String,
+    /// Phone, as written.
+    pub phone: Option<String>,
+    /// Company.
+    pub company_name: Option<String>,
+    /// First contact.
+    #[serde(serialize_with = "ser_time")]
+    pub created_at: DateTime<Utc>,
+    /// Last update or contact.
+    #[serde(serialize_with = "ser_time")]
+    pub updated_at: DateTime<Utc>,
+    /// The sales collaborator in charge.
+    pub sales_contact_id: i64,
+    /// Their full name.
+    pub sales_contact: String,
+}
+
+/// A client to create.
+#[derive(Debug, Clone)]
+pub struct NewClient<'a> {
+    /// Full name.
+    pub full_name: &'a str,
+    /// Email.
+    pub email: &'a str,
+    /// Phone.
+    pub phone: Option<&'a str>,
+    /// Company.
+    pub company_name: Option<&'a str>,
+    /// The sales contact (the creator).
+    pub sales_contact_id: i64,
+    /// First contact (defaults to now).
+    pub created_at: Option<i64>,
+    /// Last contact (defaults to now).
+    pub updated_at: Option<i64>,
+}
+
+/// Changes to a client; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChanges {
+    /// New full name.
+    pub full_name: Option<String>,
+    /// New email.
+    pub email: Option<String>,
+    /// New phone.
+    pub phone: Option<String>,
+    /// New company.
+    pub company_name: Option<String>,
+}
+
+/// Filters of `client list`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    /// Only this sales contact's clients.
+    pub sales_contact_id: Option<i64>,
+    /// Substring of name, email or company.
+    pub search: Option<String>,
+}
+
+const UNIQUE: &[(&str, &str)] = &[("clients.email", "email: already used by another client")];
+
+const SELECT: &str = "SELECT cl.id, cl.full_name, cl.email, cl.phone, cl.company_name,
+                             cl.created_at, cl.updated_at, cl.sales_contact_id, co.full_name
+                      FROM clients cl JOIN collaborators co ON co.id = cl.sales_contact_id";
+
+const SORTABLE: &[(&str, &str)] = &[
+    ("id", "cl.id"),
+    ("full_name", "cl.full_name COLLATE NOCASE"),
+    ("email", "cl.email"),
+    ("phone", "cl.phone"),
+    ("company_name", "cl.company_name COLLATE NOCASE"),
+    ("created_at", "cl.created_at"),
+    ("updated_at", "cl.updated_at"),
+    ("sales_contact_id", "cl.sales_contact_id"),
+    ("sales_contact", "co.full_name COLLATE NOCASE"),
+];
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
+    Ok(Client {
+        id: r.get(0)?,
+        full_name: r.get(1)?,
+        email: r.get(2)?,
+        phone: r.get(3)?,
+        company_name: r.get(4)?,
+        created_at: instant(r.get(5)?),
+        updated_at: instant(r.get(6)?),
+        sales_contact_id: r.get(7)?,
+        sales_contact: r.get(8)?,
+    })
+}
+
+/// Inserts a client; returns its id.
+pub fn insert(c: &Connection, new: &NewClient<'_>) -> Result<i64> {
+    let now = super::now();
+    let created = new.created_at.unwrap_or(now);
+    let updated = new.updated_at.unwrap_or(now);
+    c.prepare_cached(
+        "INSERT INTO clients (full_name, email, phone, company_name, sales_contact_id,
+                              created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, max(?6, ?7))",
+    )?
+    .execute(params![
+        new.full_name,
+        new.email,
+        new.phone,
+        new.company_name,
+        new.sales_contact_id,
+        created,
+        updated
+    ])
+    .map_err(|e| constraint(e, UNIQUE))?;
+    Ok(c.last_insert_rowid())
+}
+
+/// The client with this id.
+pub fn get(c: &Connection, id: i64) -> Result<Client> {
+    c.prepare_cached(&format!("{SELECT} WHERE cl.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found("client", id))
+}
+
+/// Lists clients.
+pub fn list(c: &Connection, filter: &ClientFilter, q: &ListQuery) -> Result<Vec<Client>> {
+    let mut f = Filter::default();
+    if let Some(id) = filter.sales_contact_id {
+        f.bind("cl.sales_contact_id = ?", [Value::Integer(id)]);
+    }
+    if let Some(text) = &filter.search {
+        f.search(
+            "(cl.full_name LIKE ? ESCAPE '\\' OR cl.email LIKE ? ESCAPE '\\' \
+             OR cl.company_name LIKE ? ESCAPE '\\')",
+            text,
+            3,
+        );
+    }
+    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "cl.id")?);
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Applies `changes` and, with `contacted`, records a contact now. Any
+/// change moves `updated_at` (last update or contact) to now.
+pub fn update(c: &Connection, id: i64, changes: &ClientChanges) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE clients SET
+                full_name = coalesce(?2, full_name),
+                email = coalesce(?3, email),
+                phone = coalesce(?4, phone),
+                company_name = coalesce(?5, company_name),
+                updated_at = max(?6, created_at)
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            changes.full_name,
+            changes.email,
+            changes.phone,
+            changes.company_name,
+            super::now()
+        ])
+        .map_err(|e| constraint(e, UNIQUE))?;
+    if n == 0 {
+        return Err(Error::not_found("client", id));
+    }
+    Ok(())
+}
+
+/// Gives the client to another sales collaborator.
+pub fn set_sales_contact(c: &Connection, id: i64, sales_contact_id: i64) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE clients SET sales_contact_id = ?2, updated_at = max(?3, created_at)
+             WHERE id = ?1",
+        )?
+        .execute(params![id, sales_contact_id, super::now()])
+        .map_err(|e| constraint(e, UNIQUE))?;
+    if n == 0 {
+        return Err(Error::not_found("client", id));
+    }
+    Ok(())
+}
+
+/// Moves every client of `from` to `to`; returns how many moved.
+pub fn reassign_all(c: &Connection, from: i64, to: i64) -> Result<usize> {
+    c.prepare_cached("UPDATE clients SET sales_contact_id = ?2 WHERE sales_contact_id = ?1")?
+        .execute(params![from, to])
+        .map_err(|e| constraint(e, UNIQUE))
+}
+
+/// Number of clients whose sales contact is `collaborator_id`.
+pub fn count_for_sales(c: &Connection, collaborator_id: i64) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM clients WHERE sales_contact_id = ?1",
+        [collaborator_id],
+        |r| r.get(0),
+    )?)
+}

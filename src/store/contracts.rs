@@ -1,0 +1,224 @@
+//! Contracts, their signature and their payments.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::query::Filter;
+use super::{ListQuery, constraint, instant, ser_opt_time, ser_time};
+use crate::domain::Money;
+use crate::error::{Error, Result};
+
+/// A contract, with its client's name and sales contact (output contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    /// Row id.
+    pub id: i64,
+    /// The client.
+    pub client_id: i64,
+    /// The client's full name.
+    pub client_name: String,
+    /// The client's sales contact.
+    pub sales_contact_id: i64,
+    /// Total amount.
+    pub total_amount: Money,
+    /// Amount still due.
+    pub amount_due: Money,
+    /// Signed or not.
+    pub signed: bool,
+    /// When it was signed.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub signed_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    #[serde(serialize_with = "ser_time")]
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    #[serde(serialize_with = "ser_time")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters of `contract list`.
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Only unsigned contracts.
+    pub unsigned: bool,
+    /// Only contracts with something still due.
+    pub unpaid: bool,
+    /// Only contracts whose client has this sales contact.
+    pub sales_contact_id: Option<i64>,
+    /// Only this client's contracts.
+    pub client_id: Option<i64>,
+}
+
+const SELECT: &str = "SELECT ct.id, ct.client_id, cl.full_name, cl.sales_contact_id,
+                             ct.total_cents, ct.due_cents, ct.signed_at, ct.created_at,
+                             ct.updated_at
+                      FROM contracts ct JOIN clients cl ON cl.id = ct.client_id";
+
+const SORTABLE: &[(&str, &str)] = &[
+    ("id", "ct.id"),
+    ("client_id", "ct.client_id"),
+    ("client_name", "cl.full_name COLLATE NOCASE"),
+    ("sales_contact_id", "cl.sales_contact_id"),
+    ("total_amount", "ct.total_cents"),
+    ("amount_due", "ct.due_cents"),
+    ("signed", "ct.signed_at IS NOT NULL"),
+    ("signed_at", "ct.signed_at"),
+    ("created_at", "ct.created_at"),
+    ("updated_at", "ct.updated_at"),
+];
+
+fn money(cents: i64) -> rusqlite::Result<Money> {
+    Money::from_cents(cents).ok_or(rusqlite::Error::IntegralValueOutOfRange(4, cents))
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Contract> {
+    let signed_at: Option<i64> = r.get(6)?;
+    Ok(Contract {
+        id: r.get(0)?,
+        client_id: r.get(1)?,
+        client_name: r.get(2)?,
+        sales_contact_id: r.get(3)?,
+        total_amount: money(r.get(4)?)?,
+        amount_due: money(r.get(5)?)?,
+        signed: signed_at.is_some(),
+        signed_at: signed_at.map(instant),
+        created_at: instant(r.get(7)?),
+        updated_at: instant(r.get(8)?),
+    })
+}
+
+/// A contract to create.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    /// An explicit id (demo data); `None` lets SQLite choose.
+    pub id: Option<i64>,
+    /// The client.
+    pub client_id: i64,
+    /// Total amount.
+    pub total: Money,
+    /// Amount due (≤ total).
+    pub due: Money,
+    /// Signed at creation.
+    pub signed: bool,
+}
+
+/// Inserts a contract; returns its id.
+pub fn insert(c: &Connection, new: &NewContract) -> Result<i64> {
+    let now = super::now();
+    let (total, due, signed) = (new.total, new.due, new.signed);
+    c.prepare_cached(
+        "INSERT INTO contracts (id, client_id, total_cents, due_cents, signed_at, created_at,
+                                updated_at)
+         VALUES (?6, ?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![
+        new.client_id,
+        total.cents(),
+        due.cents(),
+        signed.then_some(now),
+        now,
+        new.id
+    ])
+    .map_err(|e| constraint(e, &[]))?;
+    Ok(c.last_insert_rowid())
+}
+
+/// The contract with this id.
+pub fn get(c: &Connection, id: i64) -> Result<Contract> {
+    c.prepare_cached(&format!("{SELECT} WHERE ct.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found("contract", id))
+}
+
+/// Lists contracts.
+pub fn list(c: &Connection, filter: &ContractFilter, q: &ListQuery) -> Result<Vec<Contract>> {
+    let mut f = Filter::default();
+    if filter.unsigned {
+        f.add("ct.signed_at IS NULL");
+    }
+    if filter.unpaid {
+        f.add("ct.due_cents > 0");
+    }
+    if let Some(id) = filter.sales_contact_id {
+        f.bind("cl.sales_contact_id = ?", [Value::Integer(id)]);
+    }
+    if let Some(id) = filter.client_id {
+        f.bind("ct.client_id = ?", [Value::Integer(id)]);
+    }
+    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ct.id")?);
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sets the total and the amount due (both already validated together).
+pub fn set_amounts(c: &Connection, id: i64, total: Money, due: Money) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE contracts SET total_cents = ?2, due_cents = ?3,
+                                  updated_at = max(?4, created_at)
+             WHERE id = ?1",
+        )?
+        .execute(params![id, total.cents(), due.cents(), super::now()])
+        .map_err(|e| constraint(e, &[]))?;
+    if n == 0 {
+        return Err(Error::not_found("contract", id));
+    }
+    Ok(())
+}
+
+/// Signs the contract now. A conflict if it is already signed.
+pub fn sign(c: &Connection, id: i64) -> Result<()> {
+    let now = super::now();
+    let n = c
+        .prepare_cached(
+            "UPDATE contracts SET signed_at = ?2, updated_at = max(?2, created_at)
+             WHERE id = ?1 AND signed_at IS NULL",
+        )?
+        .execute(params![id, now])?;
+    if n == 0 {
+        get(c, id)?; // not found?
+        return Err(Error::conflict(format!("contract {id} is already signed")));
+    }
+    Ok(())
+}
+
+/// Records a payment: lowers the amount due by `amount` in one statement, so
+/// two concurrent payments can never both pass a check they jointly break.
+/// Returns the new amount due.
+pub fn pay(c: &Connection, id: i64, amount: Money, recorded_by: i64) -> Result<Money> {
+    let now = super::now();
+    let due: Option<i64> = c
+        .prepare_cached(
+            "UPDATE contracts SET due_cents = due_cents - ?2, updated_at = max(?3, created_at)
+             WHERE id = ?1 AND due_cents >= ?2 RETURNING due_cents",
+        )?
+        .query_row(params![id, amount.cents(), now], |r| r.get(0))
+        .optional()?;
+    let Some(due) = due else {
+        let contract = get(c, id)?;
+        return Err(Error::conflict(format!(
+            "amount: {amount} is more than the {} still due on contract {id}",
+            contract.amount_due
+        )));
+    };
+    c.prepare_cached(
+        "INSERT INTO payments (contract_id, amount_cents, paid_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, amount.cents(), now, recorded_by])?;
+    Ok(money(due)?)
+}
+
+/// Sum of the payments recorded on a contract.
+pub fn paid(c: &Connection, id: i64) -> Result<Money> {
+    let cents: i64 = c.query_row(
+        "SELECT coalesce(sum(amount_cents), 0) FROM payments WHERE contract_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    Ok(money(cents)?)
+}
