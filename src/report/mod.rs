@@ -145,6 +145,14 @@ pub fn set_command(name: &str, department: Option<&str>) {
     });
 }
 
+/// Sets the department tag once the actor is known (the command tag stays).
+pub fn set_command_department(department: &str) {
+    if !active() {
+        return;
+    }
+    sentry::configure_scope(|scope| scope.set_tag("department", department));
+}
+
 /// Reports an unexpected error (a bug or an environment failure) as an
 /// error-level event; user errors (`!err.is_unexpected()`) are not reported.
 /// The message is scrubbed by `before_send` like everything else.
