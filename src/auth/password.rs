@@ -1,0 +1,271 @@
+//! Passwords: the policy for new ones, hidden prompts, and argon2id hashing.
+
+use std::fmt;
+use std::io::{BufRead, Read};
+use std::sync::{Arc, OnceLock};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+
+/// Shortest new password, in characters (NIST SP 800-63B asks for 8; we ask
+/// more because nothing else rate-limits an offline attack on a copied file).
+const MIN_CHARS: usize = 12;
+/// Longest password, in bytes: long passphrases are welcome, megabytes are not.
+const MAX_BYTES: usize = 1024;
+/// Most bytes `read_password_line` reads before giving up on finding a newline.
+const MAX_LINE: u64 = 4096;
+
+/// Ceilings on the parameters `verify` accepts from a stored PHC string: the
+/// hash comes from a database file that any staff member can edit, and a
+/// crafted `m=4000000` must not make a login allocate gigabytes.
+const MAX_M_KIB: u32 = 256 * 1024;
+const MAX_T: u32 = 16;
+const MAX_P: u32 = 16;
+
+/// A password in memory. Its `Debug` never shows it, and its bytes are
+/// overwritten when it is dropped.
+pub struct Password(String);
+
+impl Password {
+    /// A new password (account creation, password change), checked against
+    /// the policy: at least 12 characters, at most 1024 bytes, no control
+    /// characters. Errors name the field `password`.
+    pub fn new(s: String) -> Result<Password> {
+        // Wrap first so that `s` is zeroized even when it is refused.
+        let p = Password(s);
+        if p.0.chars().count() < MIN_CHARS {
+            return Err(Error::invalid(
+                "password",
+                format!("must be at least {MIN_CHARS} characters"),
+            ));
+        }
+        if p.0.len() > MAX_BYTES {
+            return Err(Error::invalid(
+                "password",
+                format!("must be at most {MAX_BYTES} bytes"),
+            ));
+        }
+        if p.0.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "password",
+                "must not contain control characters",
+            ));
+        }
+        Ok(p)
+    }
+
+    /// A password being verified (login): no policy check, since an old
+    /// account may predate the policy and refusing says something about it.
+    pub fn any(s: String) -> Password {
+        Password(s)
+    }
+
+    /// The password text, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl Drop for Password {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// Fails early, with the advice scripts need, when there is no terminal:
+/// rpassword reads `/dev/tty`, never a piped stdin.
+fn require_terminal() -> Result<()> {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::invalid(
+            "password",
+            "no terminal to prompt on; pass --password-stdin and pipe it",
+        )),
+    }
+}
+
+fn prompt(text: &str) -> Result<Password> {
+    rpassword::prompt_password(text)
+        .map(Password::any)
+        .map_err(|e| Error::io("reading the password from the terminal", e))
+}
+
+/// Asks twice for a new password on the terminal, without echo; the entries
+/// must match and pass [`Password::new`].
+pub fn read_new_password(prompt_text: &str) -> Result<Password> {
+    require_terminal()?;
+    let first = prompt(prompt_text)?;
+    let second = prompt("again: ")?;
+    if first.expose() != second.expose() {
+        return Err(Error::invalid("password", "the two entries differ"));
+    }
+    Password::new(first.expose().to_owned())
+}
+
+/// Asks once for a password on the terminal, without echo (login).
+pub fn read_password(prompt_text: &str) -> Result<Password> {
+    require_terminal()?;
+    prompt(prompt_text)
+}
+
+/// Reads one line from `reader` (`--password-stdin`), without its trailing
+/// `\n` or `\r\n`. With `new`, the line must pass [`Password::new`].
+pub fn read_password_line(reader: &mut impl BufRead, new: bool) -> Result<Password> {
+    let mut line = Password::any(String::new());
+    let n = reader
+        .take(MAX_LINE)
+        .read_line(&mut line.0)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::invalid("password", "not valid UTF-8"),
+            _ => Error::io("reading the password from stdin", e),
+        })?;
+    if n == 0 {
+        return Err(Error::invalid("password", "nothing on stdin"));
+    }
+    if !line.0.ends_with('\n') && n as u64 == MAX_LINE {
+        return Err(Error::invalid("password", "line too long"));
+    }
+    // `truncate` keeps the buffer, so the stripped bytes are zeroized on drop.
+    if line.0.ends_with('\n') {
+        line.0.truncate(line.0.len() - 1);
+        if line.0.ends_with('\r') {
+            line.0.truncate(line.0.len() - 1);
+        }
+    }
+    if new {
+        Password::new(line.expose().to_owned())
+    } else {
+        Ok(line)
+    }
+}
+
+/// Argon2id with fixed parameters. Cloning shares the lazily computed dummy
+/// hash used by [`Hasher::verify_dummy`].
+#[derive(Clone)]
+pub struct Hasher {
+    params: Params,
+    dummy: Arc<OnceLock<String>>,
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.params;
+        write!(
+            f,
+            "Hasher(argon2id m={} t={} p={})",
+            p.m_cost(),
+            p.t_cost(),
+            p.p_cost()
+        )
+    }
+}
+
+impl Hasher {
+    /// OWASP's recommendation: Argon2id, m = 19456 KiB, t = 2, p = 1.
+    pub fn owasp() -> Hasher {
+        Hasher::from_params(Params::DEFAULT)
+    }
+
+    /// Argon2id with explicit costs (memory in KiB, iterations, lanes).
+    /// Meant for tests; refuses costs below argon2's minimums.
+    pub fn with_params(m_kib: u32, t: u32, p: u32) -> Result<Hasher> {
+        Params::new(m_kib, t, p, None)
+            .map(Hasher::from_params)
+            .map_err(|e| Error::internal(format!("argon2 parameters: {e}")))
+    }
+
+    /// [`Hasher::owasp`], except that debug builds honour
+    /// `EPIC_ARGON2_COST="m,t,p"` so that test suites can log in quickly.
+    /// Release builds ignore the variable: nobody can weaken production
+    /// hashes through the environment.
+    pub fn from_env() -> Hasher {
+        if cfg!(debug_assertions)
+            && let Ok(v) = std::env::var("EPIC_ARGON2_COST")
+            && let Some(h) = parse_cost(&v)
+        {
+            return h;
+        }
+        Hasher::owasp()
+    }
+
+    fn from_params(params: Params) -> Hasher {
+        Hasher {
+            params,
+            dummy: Arc::new(OnceLock::new()),
+        }
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// The PHC string (`$argon2id$v=19$m=...`) of `p`, with a random 16-byte
+    /// salt from the OS RNG.
+    pub fn hash(&self, p: &Password) -> Result<String> {
+        self.argon2()
+            .hash_password(p.expose().as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::internal(format!("hashing a password: {e}")))
+    }
+
+    /// Whether `p` matches the PHC string `phc`, computed with the parameters
+    /// stored in the string. False on a mismatch, an unparsable string, an
+    /// algorithm other than argon2id, or costs above sane ceilings.
+    pub fn verify(&self, phc: &str, p: &Password) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        if parsed.algorithm != argon2::ARGON2ID_IDENT {
+            return false;
+        }
+        match Params::try_from(&parsed) {
+            Ok(q) if q.m_cost() <= MAX_M_KIB && q.t_cost() <= MAX_T && q.p_cost() <= MAX_P => {}
+            _ => return false,
+        }
+        self.argon2()
+            .verify_password(p.expose().as_bytes(), &parsed)
+            .is_ok()
+    }
+
+    /// Spends the time of one [`Hasher::verify`] against a hash made with
+    /// these parameters, and discards the result: a login for an unknown
+    /// email then takes as long as a wrong password, and does not reveal
+    /// which emails have accounts.
+    pub fn verify_dummy(&self, p: &Password) {
+        let dummy = self.dummy.get_or_init(|| {
+            // A fixed salt is fine here (nothing is protected by this hash)
+            // and spares the OS RNG; it can only fail on invalid parameters,
+            // which `Params` has already refused.
+            self.argon2()
+                .hash_password_with_salt(b"epic-dummy-password", b"epic-dummy-salt!")
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        });
+        let _ = self.verify(dummy, p);
+    }
+}
+
+/// Parses `"m,t,p"`; `None` when malformed or below argon2's minimums.
+fn parse_cost(v: &str) -> Option<Hasher> {
+    let mut it = v.split(',').map(|x| x.trim().parse::<u32>().ok());
+    let (m, t, p) = (it.next()??, it.next()??, it.next()??);
+    if it.next().is_some() {
+        return None;
+    }
+    Hasher::with_params(m, t, p).ok()
+}
+
+#[cfg(test)]
+mod tests;
