@@ -174,7 +174,7 @@ fn table(
         fit(keys, &mut cells, width);
     }
     let mut t = Table::new();
-    t.set_format(*format::consts::FORMAT_BOX_CHARS);
+    t.set_format(boxed());
     t.set_titles(Row::new(keys.iter().map(|k| Cell::new(k)).collect()));
     for row in &cells {
         t.add_row(Row::new(row.iter().map(|c| Cell::new(c)).collect()));
@@ -190,7 +190,7 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
     // Borders and padding take 7 columns.
     let room = width.map(|w| w.saturating_sub(key_width + 7).max(10));
     let mut t = Table::new();
-    t.set_format(*format::consts::FORMAT_BOX_CHARS);
+    t.set_format(boxed());
     for (key, value) in record {
         let mut text = cell_text(key, Some(value));
         if let Some(room) = room {
@@ -201,7 +201,29 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
     t.print(out).map_err(io_error).map(|_| ())
 }
 
-fn io_error(e: impl std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
+/// Box-drawing borders with a rule under the header only (no rule between
+/// rows, which would double a long listing's height).
+fn boxed() -> format::TableFormat {
+    use format::{LinePosition, LineSeparator};
+    format::FormatBuilder::new()
+        .column_separator('│')
+        .borders('│')
+        .separators(&[LinePosition::Top], LineSeparator::new('─', '┬', '┌', '┐'))
+        .separators(
+            &[LinePosition::Title],
+            LineSeparator::new('─', '┼', '├', '┤'),
+        )
+        .separators(
+            &[LinePosition::Bottom],
+            LineSeparator::new('─', '┴', '└', '┘'),
+        )
+        .padding(1, 1)
+        .build()
+}
+
+fn io_error(
+    e: impl std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> io::Error {
     io::Error::other(e)
 }
 

@@ -29,11 +29,19 @@ pub fn doctor(ctx: &mut Context) -> Result<Output> {
         r.insert("schema_version".into(), json!(migrate::version(c)?));
         r.insert(
             "integrity".into(),
-            json!(if integrity.is_empty() { "ok".to_string() } else { integrity.join("; ") }),
+            json!(if integrity.is_empty() {
+                "ok".to_string()
+            } else {
+                integrity.join("; ")
+            }),
         );
         r.insert(
             "foreign_keys".into(),
-            json!(if foreign.is_empty() { "ok".to_string() } else { foreign.join("; ") }),
+            json!(if foreign.is_empty() {
+                "ok".to_string()
+            } else {
+                foreign.join("; ")
+            }),
         );
         for (table, n) in store::table_counts(c)? {
             r.insert(table.into(), json!(n));
@@ -41,7 +49,12 @@ pub fn doctor(ctx: &mut Context) -> Result<Output> {
         if !integrity.is_empty() || !foreign.is_empty() {
             return Err(Error::internal(format!(
                 "the database is damaged: {}",
-                integrity.iter().chain(&foreign).cloned().collect::<Vec<_>>().join("; ")
+                integrity
+                    .iter()
+                    .chain(&foreign)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )));
         }
         Ok(Output::Record(r))
@@ -59,6 +72,9 @@ pub fn backup(ctx: &mut Context, args: &BackupArgs) -> Result<Output> {
             key.as_bytes(),
             0o600,
         )?;
-        Ok(Output::Message(format!("backed up to {}", args.file.display())))
+        Ok(Output::Message(format!(
+            "backed up to {}",
+            args.file.display()
+        )))
     })
 }

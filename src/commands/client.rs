@@ -47,6 +47,7 @@ pub enum Verb {
         /// Client id
         id: i64,
         #[command(flatten)]
+        #[allow(missing_docs)]
         opts: ShowOpts,
     },
     /// Update one of your clients (its sales contact)
@@ -171,7 +172,11 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
 fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
     let name = Text::parse("name", &args.name, NAME_MAX)?;
     let email = Email::parse("email", &args.email)?;
-    let phone = args.phone.as_deref().map(|p| Phone::parse("phone", p)).transpose()?;
+    let phone = args
+        .phone
+        .as_deref()
+        .map(|p| Phone::parse("phone", p))
+        .transpose()?;
     let company = args
         .company
         .as_deref()
@@ -191,7 +196,12 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 updated_at: None,
             },
         )?;
-        tx.audit("create", "client", id, json!({"sales_contact_id": tx.actor.id}))?;
+        tx.audit(
+            "create",
+            "client",
+            id,
+            json!({"sales_contact_id": tx.actor.id}),
+        )?;
         let row = clients::get(tx.conn, id)?;
         Ok(Output::Created {
             id,

@@ -35,6 +35,7 @@ pub enum Verb {
         /// Id or email
         key: String,
         #[command(flatten)]
+        #[allow(missing_docs)]
         opts: ShowOpts,
     },
     /// Change a collaborator's name, email, department or password (management)
@@ -171,7 +172,11 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
         .map(|n| EmployeeNumber::parse("employee_number", n))
         .transpose()?;
     precheck(ctx, Action::CollaboratorAdd)?;
-    let password = ctx.read_password(args.password_stdin, true, "Password for the new collaborator: ")?;
+    let password = ctx.read_password(
+        args.password_stdin,
+        true,
+        "Password for the new collaborator: ",
+    )?;
     let hash = ctx.hasher.hash(&password)?;
     ctx.write(|tx| {
         policy::check(Action::CollaboratorAdd, tx.actor.department, tx.actor.id)?;

@@ -108,7 +108,9 @@ impl Context {
             conn: None,
             key: None,
             token: None,
-            env_token: std::env::var("EPIC_TOKEN").ok().filter(|t| !t.trim().is_empty()),
+            env_token: std::env::var("EPIC_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty()),
             hasher: Hasher::from_env(),
             stdin: Box::new(read_stdin_line),
             reports: Vec::new(),

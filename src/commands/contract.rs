@@ -49,6 +49,7 @@ pub enum Verb {
         /// Contract id
         id: i64,
         #[command(flatten)]
+        #[allow(missing_docs)]
         opts: ShowOpts,
     },
     /// Change the total or the amount due (management, or the client's sales contact)

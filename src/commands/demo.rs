@@ -16,9 +16,21 @@ pub const DEMO_PASSWORD: &str = "epic-demo-password";
 
 /// The demo accounts: (name, email, department).
 pub const DEMO_ACCOUNTS: [(&str, &str, Department); 3] = [
-    ("Maud Lefebvre", "maud.lefebvre@epicevents.demo", Department::Management),
-    ("Bill Boquet", "bill.boquet@epicevents.demo", Department::Sales),
-    ("Kate Hastroff", "kate.hastroff@epicevents.demo", Department::Support),
+    (
+        "Maud Lefebvre",
+        "maud.lefebvre@epicevents.demo",
+        Department::Management,
+    ),
+    (
+        "Bill Boquet",
+        "bill.boquet@epicevents.demo",
+        Department::Sales,
+    ),
+    (
+        "Kate Hastroff",
+        "kate.hastroff@epicevents.demo",
+        Department::Support,
+    ),
 ];
 
 /// Arguments of `demo`.
@@ -63,7 +75,10 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
         path.display()
     );
     for (name, email, department) in DEMO_ACCOUNTS {
-        text.push_str(&format!("  {department:<10}  {email}  ({name})\n"));
+        text.push_str(&format!(
+            "  {:<10}  {email}  ({name})\n",
+            department.as_str()
+        ));
     }
     text.push_str("Log in with: login bill.boquet@epicevents.demo");
     Ok(Output::Message(text))

@@ -60,6 +60,7 @@ pub enum Verb {
         /// Event id
         id: i64,
         #[command(flatten)]
+        #[allow(missing_docs)]
         opts: ShowOpts,
     },
     /// Update an event (management, or its support contact)

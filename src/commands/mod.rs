@@ -209,7 +209,9 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
 fn invalid_value(e: &clap::Error) -> Error {
     use clap::error::{ContextKind, ContextValue};
     let field = match e.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or("value").to_string(),
+        Some(ContextValue::String(arg)) => {
+            arg.split_whitespace().next().unwrap_or("value").to_string()
+        }
         _ => "value".to_string(),
     };
     let value = match e.get(ContextKind::InvalidValue) {

@@ -55,11 +55,12 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         .transpose()?;
     if let Ok(store) = store::Store::open(ctx.db_path(), store::OpenMode::Existing) {
         // Refuse before asking for a password.
-        if collaborators::count(&store.conn()?)? > 0 {
+        if collaborators::count(&*store.conn()?)? > 0 {
             return Err(already_initialised());
         }
     }
-    let password = ctx.read_password(args.password_stdin, true, "Password for the new account: ")?;
+    let password =
+        ctx.read_password(args.password_stdin, true, "Password for the new account: ")?;
     let hash = ctx.hasher.hash(&password)?;
     ctx.create_store()?;
     let key = auth::files::load_or_create_key(ctx.db_path())?;
@@ -150,7 +151,14 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
             return Ok(Err(bad_credentials()));
         }
         collaborators::reset_failed_logins(c, account.id)?;
-        audit::record(c, Some(account.id), "login", "session", Some(account.id), None)?;
+        audit::record(
+            c,
+            Some(account.id),
+            "login",
+            "session",
+            Some(account.id),
+            None,
+        )?;
         Ok(Ok(account))
     })?;
     let account = outcome?;
@@ -195,7 +203,9 @@ pub fn logout(ctx: &mut Context) -> Result<Output> {
     match revoked {
         Ok(()) => Ok(Output::Message("logged out".into())),
         // An expired or already revoked session: the file is gone all the same.
-        Err(Error::Auth(_)) => Ok(Output::Message("logged out (the session had already ended)".into())),
+        Err(Error::Auth(_)) => Ok(Output::Message(
+            "logged out (the session had already ended)".into(),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -251,7 +261,12 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
                 ..Default::default()
             },
         )?;
-        tx.audit("passwd", "collaborator", tx.actor.id, json!({"fields": ["password"]}))?;
+        tx.audit(
+            "passwd",
+            "collaborator",
+            tx.actor.id,
+            json!({"fields": ["password"]}),
+        )?;
         Ok((tx.actor.id, account.token_version + 1))
     })?;
     let (token, _) = auth::token::issue(&key, id, version, auth::token::default_ttl())?;

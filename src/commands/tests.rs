@@ -160,43 +160,112 @@ const LOGGED_OUT: i32 = 3;
 const MATRIX: &[(&str, [i32; 4])] = &[
     // collaborators
     ("collaborator list", [M, M, M, LOGGED_OUT]),
-    ("collaborator list --department sales --format json", [M, M, M, LOGGED_OUT]),
+    (
+        "collaborator list --department sales --format json",
+        [M, M, M, LOGGED_OUT],
+    ),
     ("collaborator show 3", [M, M, M, LOGGED_OUT]),
     ("collaborator show p1@x.io", [M, M, M, LOGGED_OUT]),
-    ("collaborator add --name 'New Person' --email new@x.io --department sales --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator add --name 'New Boss' --email boss@x.io --department management --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator update 3 --name Renamed", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator update 2 --email sales.one@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator update 6 --department sales", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator update 4 --reset-password --password-stdin", [M, DENIED, DENIED, LOGGED_OUT]),
+    (
+        "collaborator add --name 'New Person' --email new@x.io --department sales --password-stdin",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator add --name 'New Boss' --email boss@x.io --department management --password-stdin",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator update 3 --name Renamed",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator update 2 --email sales.one@x.io",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator update 6 --department sales",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator update 4 --reset-password --password-stdin",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
     ("collaborator delete 6", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator delete 3 --reassign-to 2", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("collaborator delete 5 --reassign-to p1@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    (
+        "collaborator delete 3 --reassign-to 2",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator delete 5 --reassign-to p1@x.io",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
     // clients
     ("client list", [M, M, M, LOGGED_OUT]),
     ("client list --mine --format csv", [M, M, M, LOGGED_OUT]),
-    ("client list --sales 3 --sort -full_name --limit 1", [M, M, M, LOGGED_OUT]),
+    (
+        "client list --sales 3 --sort -full_name --limit 1",
+        [M, M, M, LOGGED_OUT],
+    ),
     ("client show 1", [M, M, M, LOGGED_OUT]),
     ("client show 2 --format json", [M, M, M, LOGGED_OUT]),
-    ("client add --name 'Ann Lee' --email ann@lee.io", [DENIED, M, DENIED, LOGGED_OUT]),
-    ("client update 1 --phone '+33 6 12 34 56 78'", [DENIED, M, DENIED, LOGGED_OUT]),
-    ("client update 2 --phone '+33 6 12 34 56 78'", [DENIED, DENIED, DENIED, LOGGED_OUT]),
-    ("client update 1 --contacted", [DENIED, M, DENIED, LOGGED_OUT]),
-    ("client update 2 --contacted", [DENIED, DENIED, DENIED, LOGGED_OUT]),
-    ("client update 1 --name 'Kevin C.' --company 'Cooler Startup'", [DENIED, M, DENIED, LOGGED_OUT]),
-    ("client update 2 --email j.o@gmail.com", [DENIED, DENIED, DENIED, LOGGED_OUT]),
-    ("client reassign 1 --sales 3", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("client reassign 2 --sales s1@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
+    (
+        "client add --name 'Ann Lee' --email ann@lee.io",
+        [DENIED, M, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 1 --phone '+33 6 12 34 56 78'",
+        [DENIED, M, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 2 --phone '+33 6 12 34 56 78'",
+        [DENIED, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 1 --contacted",
+        [DENIED, M, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 2 --contacted",
+        [DENIED, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 1 --name 'Kevin C.' --company 'Cooler Startup'",
+        [DENIED, M, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client update 2 --email j.o@gmail.com",
+        [DENIED, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client reassign 1 --sales 3",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "client reassign 2 --sales s1@x.io",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
     // contracts
     ("contract list", [M, M, M, LOGGED_OUT]),
     ("contract list --unsigned --unpaid", [M, M, M, LOGGED_OUT]),
     ("contract list --mine --client 1", [M, M, M, LOGGED_OUT]),
     ("contract show 1", [M, M, M, LOGGED_OUT]),
-    ("contract add --client 1 --total 5000", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("contract add --client 2 --total 5000 --due 10 --signed", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("contract update 1 --total 20000", [M, M, DENIED, LOGGED_OUT]),
+    (
+        "contract add --client 1 --total 5000",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "contract add --client 2 --total 5000 --due 10 --signed",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "contract update 1 --total 20000",
+        [M, M, DENIED, LOGGED_OUT],
+    ),
     ("contract update 2 --due 500", [M, M, DENIED, LOGGED_OUT]),
-    ("contract update 3 --total 2000", [M, DENIED, DENIED, LOGGED_OUT]),
+    (
+        "contract update 3 --total 2000",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
     ("contract update 4 --due 0", [M, DENIED, DENIED, LOGGED_OUT]),
     ("contract sign 1", [M, M, DENIED, LOGGED_OUT]),
     ("contract sign 3", [M, DENIED, DENIED, LOGGED_OUT]),
@@ -208,18 +277,51 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     ("event list", [M, M, M, LOGGED_OUT]),
     ("event list --unassigned", [M, M, M, LOGGED_OUT]),
     ("event list --mine --upcoming", [M, M, M, LOGGED_OUT]),
-    ("event list --support p2@x.io --contract 2 --format json", [M, M, M, LOGGED_OUT]),
+    (
+        "event list --support p2@x.io --contract 2 --format json",
+        [M, M, M, LOGGED_OUT],
+    ),
     ("event show 1", [M, M, M, LOGGED_OUT]),
-    ("event add --contract 2 --name Party --start 2027-01-01T10:00 --end '2027-01-01 12:00' --location Paris --attendees 10", [DENIED, M, DENIED, LOGGED_OUT]),
-    ("event add --contract 4 --name Party --start 2027-01-01 --end 2027-01-02 --location Paris --attendees 0", [DENIED, DENIED, DENIED, LOGGED_OUT]),
-    ("event assign 1 --support 4", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("event assign 2 --support p2@x.io", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("event assign 3 --support 4", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("event update 2 --notes 'DJ booked'", [M, DENIED, M, LOGGED_OUT]),
-    ("event update 2 --attendees 80 --location 'Blois, France'", [M, DENIED, M, LOGGED_OUT]),
-    ("event update 2 --start '2026-06-04 14:00' --end '2026-06-05 03:00' --name 'Wedding'", [M, DENIED, M, LOGGED_OUT]),
-    ("event update 3 --notes 'not mine'", [M, DENIED, DENIED, LOGGED_OUT]),
-    ("event update 1 --notes 'unassigned'", [M, DENIED, DENIED, LOGGED_OUT]),
+    (
+        "event add --contract 2 --name Party --start 2027-01-01T10:00 --end '2027-01-01 12:00' --location Paris --attendees 10",
+        [DENIED, M, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event add --contract 4 --name Party --start 2027-01-01 --end 2027-01-02 --location Paris --attendees 0",
+        [DENIED, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event assign 1 --support 4",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event assign 2 --support p2@x.io",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event assign 3 --support 4",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event update 2 --notes 'DJ booked'",
+        [M, DENIED, M, LOGGED_OUT],
+    ),
+    (
+        "event update 2 --attendees 80 --location 'Blois, France'",
+        [M, DENIED, M, LOGGED_OUT],
+    ),
+    (
+        "event update 2 --start '2026-06-04 14:00' --end '2026-06-05 03:00' --name 'Wedding'",
+        [M, DENIED, M, LOGGED_OUT],
+    ),
+    (
+        "event update 3 --notes 'not mine'",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "event update 1 --notes 'unassigned'",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
     // maintenance and session
     ("doctor", [M, DENIED, DENIED, LOGGED_OUT]),
     ("whoami", [M, M, M, LOGGED_OUT]),
@@ -235,7 +337,10 @@ fn the_permission_matrix_holds_for_every_command_role_and_record() {
             let got = run(&mut ctx, &feed, line);
             assert_eq!(got, *want, "role {role}: {line}");
             if got != 0 {
-                assert!(before == image(&mut ctx), "role {role} changed the database: {line}");
+                assert!(
+                    before == image(&mut ctx),
+                    "role {role} changed the database: {line}"
+                );
             }
             cases += 1;
         }
@@ -248,7 +353,10 @@ fn backup_is_management_only_and_copies_the_key() {
     for (role, want) in [(0, M), (1, DENIED), (2, DENIED), (3, LOGGED_OUT)] {
         let (dir, mut ctx, feed) = world(role);
         let dest = dir.path().join("copy.db");
-        assert_eq!(run(&mut ctx, &feed, &format!("backup {}", dest.display())), want);
+        assert_eq!(
+            run(&mut ctx, &feed, &format!("backup {}", dest.display())),
+            want
+        );
         assert_eq!(dest.exists(), want == M);
         assert_eq!(crate::auth::files::key_path(&dest).exists(), want == M);
     }
@@ -284,10 +392,25 @@ fn error_of(ctx: &mut Context, feed: &Feed, line: &str) -> Error {
 fn bad_input_names_the_field_and_writes_nothing() {
     let cases: &[(usize, &str, i32, &str)] = &[
         (1, "client add --name Ann --email not-an-email", 5, "email"),
-        (1, "client add --name Ann --email ann@lee.io --phone 'call me'", 5, "phone"),
+        (
+            1,
+            "client add --name Ann --email ann@lee.io --phone 'call me'",
+            5,
+            "phone",
+        ),
         (1, "client add --name '' --email ann@lee.io", 5, "name"),
-        (1, "client add --name Ann --email KEVIN@startup.io", 7, "email"),
-        (0, "contract add --client 1 --total 100 --due 200", 5, "--due"),
+        (
+            1,
+            "client add --name Ann --email KEVIN@startup.io",
+            7,
+            "email",
+        ),
+        (
+            0,
+            "contract add --client 1 --total 100 --due 200",
+            5,
+            "--due",
+        ),
         (0, "contract add --client 1 --total -5", 5, "--total"),
         (0, "contract add --client 1 --total 1.234", 5, "--total"),
         (0, "contract add --client 1 --total NaN", 5, "--total"),
@@ -296,22 +419,72 @@ fn bad_input_names_the_field_and_writes_nothing() {
         (1, "contract pay 2 5000", 7, "amount"),
         (1, "contract pay 2 0", 5, "amount"),
         (1, "contract sign 2", 7, "already signed"),
-        (1, "event add --contract 1 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees 1", 7, "not signed"),
-        (1, "event add --contract 2 --name P --start 2027-01-02 --end 2027-01-01 --location L --attendees 1", 5, "--end"),
-        (1, "event add --contract 2 --name P --start 2027-13-01 --end 2027-01-01 --location L --attendees 1", 5, "--start"),
-        (1, "event add --contract 2 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees -1", 5, "--attendees"),
+        (
+            1,
+            "event add --contract 1 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees 1",
+            7,
+            "not signed",
+        ),
+        (
+            1,
+            "event add --contract 2 --name P --start 2027-01-02 --end 2027-01-01 --location L --attendees 1",
+            5,
+            "--end",
+        ),
+        (
+            1,
+            "event add --contract 2 --name P --start 2027-13-01 --end 2027-01-01 --location L --attendees 1",
+            5,
+            "--start",
+        ),
+        (
+            1,
+            "event add --contract 2 --name P --start 2027-01-01 --end 2027-01-02 --location L --attendees -1",
+            5,
+            "--attendees",
+        ),
         (2, "event update 2 --end '2020-01-01 00:00'", 5, "--end"),
         (2, "event update 99 --notes x", 6, "event 99"),
         (0, "event assign 1 --support s1@x.io", 5, "--support"),
         (0, "client reassign 1 --sales p1@x.io", 5, "--sales"),
-        (0, "collaborator add --name X --email s1@X.IO --department sales --password-stdin", 7, "email"),
-        (0, "collaborator add --name X --email x@x.io --department finance --password-stdin", 5, "department"),
+        (
+            0,
+            "collaborator add --name X --email s1@X.IO --department sales --password-stdin",
+            7,
+            "email",
+        ),
+        (
+            0,
+            "collaborator add --name X --email x@x.io --department finance --password-stdin",
+            5,
+            "department",
+        ),
         (0, "collaborator delete 1", 7, "own account"),
         (0, "collaborator delete 2", 7, "--reassign-to"),
-        (0, "collaborator delete 2 --reassign-to 4", 5, "--reassign-to"),
-        (0, "collaborator update 4 --department sales", 7, "department"),
-        (0, "collaborator update 1 --department sales", 7, "last management"),
-        (0, "client list --sort 'full_name; DROP TABLE clients'", 5, "--sort"),
+        (
+            0,
+            "collaborator delete 2 --reassign-to 4",
+            5,
+            "--reassign-to",
+        ),
+        (
+            0,
+            "collaborator update 4 --department sales",
+            7,
+            "department",
+        ),
+        (
+            0,
+            "collaborator update 1 --department sales",
+            7,
+            "last management",
+        ),
+        (
+            0,
+            "client list --sort 'full_name; DROP TABLE clients'",
+            5,
+            "--sort",
+        ),
         (0, "client update 1", 5, "nothing to change"),
         (0, "client show 42", 6, "client 42"),
         (0, "collaborator show nobody@x.io", 6, "nobody@x.io"),
@@ -332,10 +505,15 @@ fn bad_input_names_the_field_and_writes_nothing() {
 fn odd_but_valid_text_is_stored_literally() {
     let (_dir, mut ctx, feed) = world(1);
     let name = "O'Brien \"Bobby\"; DROP TABLE clients; --";
-    ok(&mut ctx, &feed, &format!("client add --name \"{}\" --email bobby@tables.io", name.replace('"', "\\\"")));
-    let client = ctx
-        .read(|c, _| crate::store::clients::get(c, 3))
-        .unwrap();
+    ok(
+        &mut ctx,
+        &feed,
+        &format!(
+            "client add --name \"{}\" --email bobby@tables.io",
+            name.replace('"', "\\\"")
+        ),
+    );
+    let client = ctx.read(|c, _| crate::store::clients::get(c, 3)).unwrap();
     assert_eq!(client.full_name, name);
 }
 
@@ -347,11 +525,18 @@ fn a_demoted_or_deleted_account_loses_access_at_once() {
     ok(&mut sales, &sfeed, "client list --mine");
     // Demoting sales1 needs their clients moved first.
     ok(&mut manager, &mfeed, "client reassign 1 --sales 3");
-    ok(&mut manager, &mfeed, "collaborator update 2 --department support");
+    ok(
+        &mut manager,
+        &mfeed,
+        "collaborator update 2 --department support",
+    );
     assert_eq!(run(&mut sales, &sfeed, "client list"), LOGGED_OUT);
     // Logging in again gives the new role.
     ok(&mut sales, &sfeed, "login s1@x.io --password-stdin");
-    assert_eq!(run(&mut sales, &sfeed, "client add --name A --email a@b.io"), DENIED);
+    assert_eq!(
+        run(&mut sales, &sfeed, "client add --name A --email a@b.io"),
+        DENIED
+    );
     ok(&mut manager, &mfeed, "collaborator delete 2");
     assert_eq!(run(&mut sales, &sfeed, "whoami"), LOGGED_OUT);
 }
@@ -366,7 +551,9 @@ fn logout_and_passwd_revoke_sessions() {
     assert_eq!(run(&mut one, &feed1, "whoami"), LOGGED_OUT);
     ok(&mut one, &feed1, "login s1@x.io --password-stdin");
     ok(&mut two, &feed2, "login s1@x.io --password-stdin");
-    feed1.borrow_mut().extend([PASSWORD.to_string(), "a brand new password".to_string()]);
+    feed1
+        .borrow_mut()
+        .extend([PASSWORD.to_string(), "a brand new password".to_string()]);
     let out = match parse_line("passwd --password-stdin").unwrap() {
         ParsedLine::Command(c) => execute(&mut one, *c),
         _ => unreachable!(),
@@ -374,7 +561,10 @@ fn logout_and_passwd_revoke_sessions() {
     assert!(out.is_ok(), "{out:?}");
     ok(&mut one, &feed1, "whoami");
     assert_eq!(run(&mut two, &feed2, "whoami"), LOGGED_OUT);
-    assert_eq!(run(&mut two, &feed2, "login s1@x.io --password-stdin"), LOGGED_OUT);
+    assert_eq!(
+        run(&mut two, &feed2, "login s1@x.io --password-stdin"),
+        LOGGED_OUT
+    );
 }
 
 #[test]
@@ -387,7 +577,10 @@ fn five_failures_lock_the_account() {
             ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
             _ => unreachable!(),
         };
-        assert!(err.to_string().contains("unknown email or wrong password"), "{err}");
+        assert!(
+            err.to_string().contains("unknown email or wrong password"),
+            "{err}"
+        );
     }
     feed.borrow_mut().push_back(PASSWORD.into());
     let err = match parse_line("login s1@x.io --password-stdin").unwrap() {
@@ -401,13 +594,23 @@ fn five_failures_lock_the_account() {
         ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
         _ => unreachable!(),
     };
-    assert_eq!(err.to_string(), "login failed: unknown email or wrong password");
+    assert_eq!(
+        err.to_string(),
+        "login failed: unknown email or wrong password"
+    );
 }
 
 #[test]
 fn init_refuses_a_database_that_has_collaborators() {
     let (_dir, mut ctx, feed) = world(3);
-    assert_eq!(run(&mut ctx, &feed, "init --name X --email x@x.io --password-stdin"), 7);
+    assert_eq!(
+        run(
+            &mut ctx,
+            &feed,
+            "init --name X --email x@x.io --password-stdin"
+        ),
+        7
+    );
 }
 
 #[test]
@@ -417,6 +620,8 @@ fn command_names_and_formats() {
     };
     assert_eq!(c.name(), "client list");
     assert_eq!(c.format(), Format::Csv);
-    assert!(matches!(parse_line("help client add").unwrap(), ParsedLine::Help(t) if t.contains("--email")));
+    assert!(
+        matches!(parse_line("help client add").unwrap(), ParsedLine::Help(t) if t.contains("--email"))
+    );
     assert!(matches!(parse_line("").unwrap(), ParsedLine::Empty));
 }

@@ -44,8 +44,14 @@ fn json_lists_are_one_array_with_null_for_absent_values() {
 fn csv_has_a_header_of_every_key_and_empty_cells_for_null() {
     let out = text(&sample(), Format::Csv, None);
     let mut lines = out.lines();
-    assert_eq!(lines.next().unwrap(), "id,full_name,phone,signed,created_at");
-    assert_eq!(lines.next().unwrap(), "1,Kevin Casey,,true,2021-04-18T10:00:00+02:00");
+    assert_eq!(
+        lines.next().unwrap(),
+        "id,full_name,phone,signed,created_at"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "1,Kevin Casey,,true,2021-04-18T10:00:00+02:00"
+    );
     assert_eq!(
         lines.next().unwrap(),
         "2,\"Zoë \"\"Z\"\", Ltd\",+1 234,false,2023-03-29T10:00:00+02:00"
@@ -75,18 +81,25 @@ fn tables_show_the_table_keys_with_short_times_and_never_cut_when_piped() {
 
 #[test]
 fn created_prints_the_id_or_the_record_in_json_and_show_is_vertical() {
-    let record = json!({"id": 7, "notes": "a long note"}).as_object().unwrap().clone();
+    let record = json!({"id": 7, "notes": "a long note"})
+        .as_object()
+        .unwrap()
+        .clone();
     let created = Output::Created {
         id: 7,
         record: record.clone(),
     };
     assert_eq!(text(&created, Format::Table, None), "7\n");
-    let json: serde_json::Value = serde_json::from_str(&text(&created, Format::Json, None)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&text(&created, Format::Json, None)).unwrap();
     assert_eq!(json["id"], 7);
     let shown = text(&Output::Record(record.clone()), Format::Table, None);
     assert!(shown.contains("notes") && shown.contains("a long note"));
     let wrapped = text(&Output::Record(record), Format::Table, Some(20));
     assert!(wrapped.lines().count() > 4, "{wrapped}");
     assert_eq!(text(&Output::Nothing, Format::Table, None), "");
-    assert_eq!(text(&Output::Message("hi".into()), Format::Json, None), "hi\n");
+    assert_eq!(
+        text(&Output::Message("hi".into()), Format::Json, None),
+        "hi\n"
+    );
 }

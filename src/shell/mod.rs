@@ -18,7 +18,7 @@ use clap::Parser;
 
 use crate::commands::{self, Command, Context, Flow};
 use crate::config;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode};
 use crate::render::{self, Format, Output};
 
 /// The program's own command line.
@@ -37,10 +37,10 @@ pub struct Cli {
     #[arg(long, env = "EPIC_DB", global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Run the lines of FILE as a script (`-` for stdin)
-    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "command")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Run one command line and exit, e.g. -c "client list --mine"
-    #[arg(short = 'c', long = "command", value_name = "LINE", conflicts_with = "command")]
+    #[arg(short = 'c', long = "command", value_name = "LINE")]
     pub line: Option<String>,
     /// In a script, run every line even after a failure (exit non-zero if any failed)
     #[arg(long, conflicts_with = "atomic")]
@@ -233,7 +233,12 @@ pub fn run_one(
     }
 }
 
-fn write_out(out: &mut dyn Write, output: &Output, format: Format, term: &Terminal) -> io::Result<()> {
+fn write_out(
+    out: &mut dyn Write,
+    output: &Output,
+    format: Format,
+    term: &Terminal,
+) -> io::Result<()> {
     render::render(out, output, format, term.width)?;
     out.flush()
 }

@@ -104,11 +104,18 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
     match std::fs::File::open(path) {
         Ok(file) => {
             let name = path.display().to_string();
-            run(ctx, Lines::new(Box::new(BufReader::new(file))), &name, options, term, false)
+            run(
+                ctx,
+                Lines::new(Box::new(BufReader::new(file))),
+                &name,
+                options,
+                term,
+                false,
+            )
         }
         Err(e) => {
             let err = Error::io(format!("opening {}", path.display()), e);
-            term.error("", &err);
+            term.error(&err);
             err.exit_code().code()
         }
     }
@@ -183,7 +190,11 @@ pub fn run(
         }
     }
     if options.atomic {
-        let outcome = if status == 0 { commit(ctx) } else { rollback(ctx) };
+        let outcome = if status == 0 {
+            commit(ctx)
+        } else {
+            rollback(ctx)
+        };
         if let Err(e) = outcome {
             term.error(&e);
             if status == 0 {

@@ -19,7 +19,14 @@ pub fn record(
         "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![super::now(), actor, action, entity, entity_id, detail])?;
+    .execute(params![
+        super::now(),
+        actor,
+        action,
+        entity,
+        entity_id,
+        detail
+    ])?;
     Ok(())
 }
 

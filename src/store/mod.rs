@@ -109,7 +109,10 @@ impl Store {
         // sees the same data.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let uri = format!("file:epic-mem-{}-{n}?mode=memory&cache=shared", std::process::id());
+        let uri = format!(
+            "file:epic-mem-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
         let manager = SqliteConnectionManager::file(&uri)
             .with_flags(
                 OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -126,7 +129,7 @@ impl Store {
             pool,
             path: PathBuf::from(uri),
         };
-        migrate::to_latest(&mut store.conn()?)?;
+        migrate::to_latest(&mut *store.conn()?)?;
         Ok(store)
     }
 
@@ -149,7 +152,10 @@ fn open_error(path: &Path, e: &r2d2::Error) -> Error {
             std::io::Error::other(text),
         )
     } else {
-        Error::internal(format!("cannot open the database {}: {text}", path.display()))
+        Error::internal(format!(
+            "cannot open the database {}: {text}",
+            path.display()
+        ))
     }
 }
 
@@ -239,7 +245,10 @@ pub fn instant(secs: i64) -> DateTime<Utc> {
 
 /// Serializes a stored instant as RFC 3339 in local time (output contract).
 pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.with_timezone(&Local).to_rfc3339_opts(SecondsFormat::Secs, false))
+    s.serialize_str(
+        &t.with_timezone(&Local)
+            .to_rfc3339_opts(SecondsFormat::Secs, false),
+    )
 }
 
 /// Serializes an optional stored instant (`null` when absent).

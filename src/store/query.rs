@@ -51,14 +51,22 @@ impl ListQuery {
                 let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
                 return Err(Error::invalid(
                     "--sort",
-                    format!("unknown field '{}'; one of: {}", key.field, names.join(", ")),
+                    format!(
+                        "unknown field '{}'; one of: {}",
+                        key.field,
+                        names.join(", ")
+                    ),
                 ));
             };
             sql.push_str(expr);
             sql.push_str(if key.descending { " DESC, " } else { " ASC, " });
         }
         sql.push_str(id_column);
-        if self.sort.as_ref().is_some_and(|k| k.descending && k.field == "id") {
+        if self
+            .sort
+            .as_ref()
+            .is_some_and(|k| k.descending && k.field == "id")
+        {
             sql = format!(" ORDER BY {id_column} DESC");
         }
         if let Some(limit) = self.limit {
@@ -143,7 +151,10 @@ mod tests {
             sort: Some(SortKey::parse("-id")),
             limit: None,
         };
-        assert_eq!(by_id_desc.tail(&cols, "c.id").unwrap(), " ORDER BY c.id DESC");
+        assert_eq!(
+            by_id_desc.tail(&cols, "c.id").unwrap(),
+            " ORDER BY c.id DESC"
+        );
     }
 
     #[test]

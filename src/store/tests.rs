@@ -109,7 +109,13 @@ fn the_database_refuses_invalid_rows_by_itself() {
     // a signed contract cannot be unsigned
     refused(&c, "UPDATE contracts SET signed_at = NULL WHERE id = 11");
     // a support collaborator holding events cannot move to sales
-    assert!(refused(&c, "UPDATE collaborators SET department_id = 2 WHERE id = 3").contains("reassign"));
+    assert!(
+        refused(
+            &c,
+            "UPDATE collaborators SET department_id = 2 WHERE id = 3"
+        )
+        .contains("reassign")
+    );
     // and a collaborator owning clients cannot be deleted
     refused(&c, "DELETE FROM collaborators WHERE id = 2");
 }
@@ -119,16 +125,25 @@ fn a_fresh_database_reaches_the_latest_version_and_reopens_idempotently() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("m.db");
     let store = Store::open(&path, OpenMode::Create).unwrap();
-    assert_eq!(migrate::version(&store.conn().unwrap()).unwrap(), migrate::LATEST);
+    assert_eq!(
+        migrate::version(&store.conn().unwrap()).unwrap(),
+        migrate::LATEST
+    );
     drop(store);
     let again = Store::open(&path, OpenMode::Existing).unwrap();
     let c = again.conn().unwrap();
     assert_eq!(migrate::version(&c).unwrap(), migrate::LATEST);
-    let app: i32 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    let app: i32 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(app, APPLICATION_ID);
-    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let fk: i64 = c
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1);
     let departments: i64 = c
         .query_row("SELECT count(*) FROM departments", [], |r| r.get(0))
@@ -145,7 +160,9 @@ fn a_database_from_the_future_or_another_program_is_refused() {
         .unwrap()
         .pragma_update(None, "user_version", migrate::LATEST + 1)
         .unwrap();
-    let err = Store::open(&path, OpenMode::Existing).unwrap_err().to_string();
+    let err = Store::open(&path, OpenMode::Existing)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("newer than this epic"), "{err}");
 
     let other = dir.path().join("other.db");
@@ -153,7 +170,9 @@ fn a_database_from_the_future_or_another_program_is_refused() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
-    let err = Store::open(&other, OpenMode::Existing).unwrap_err().to_string();
+    let err = Store::open(&other, OpenMode::Existing)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not an epic database"), "{err}");
 }
 
@@ -187,17 +206,25 @@ fn writes_nest_as_savepoints_inside_an_open_transaction() {
     });
     assert!(failed.is_err());
     write(&mut c, |c| {
-        c.execute("UPDATE clients SET phone = '+33 1 23 45 67 89' WHERE id = 1", [])?;
+        c.execute(
+            "UPDATE clients SET phone = '+33 1 23 45 67 89' WHERE id = 1",
+            [],
+        )?;
         Ok(())
     })
     .unwrap();
     c.execute_batch("COMMIT").unwrap();
     let (name, phone): (String, String) = c
-        .query_row("SELECT full_name, phone FROM clients WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT full_name, phone FROM clients WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    assert_eq!((name.as_str(), phone.as_str()), ("Kevin", "+33 1 23 45 67 89"));
+    assert_eq!(
+        (name.as_str(), phone.as_str()),
+        ("Kevin", "+33 1 23 45 67 89")
+    );
 }
 
 #[test]
@@ -216,7 +243,10 @@ fn payments_never_take_the_amount_due_below_zero() {
         },
     )
     .unwrap();
-    assert_eq!(contracts::pay(&c, id, money(6_000), 1).unwrap(), money(4_000));
+    assert_eq!(
+        contracts::pay(&c, id, money(6_000), 1).unwrap(),
+        money(4_000)
+    );
     let err = contracts::pay(&c, id, money(6_000), 1).unwrap_err();
     assert_eq!(err.exit_code(), crate::ExitCode::Conflict);
     assert_eq!(contracts::get(&c, id).unwrap().amount_due, money(4_000));
@@ -236,5 +266,8 @@ fn backup_writes_a_consistent_copy_and_refuses_to_overwrite() {
     assert_eq!(n, 1);
     assert!(integrity_problems(&copy).unwrap().is_empty());
     assert!(foreign_key_problems(&copy).unwrap().is_empty());
-    assert_eq!(backup(&c, &dest).unwrap_err().exit_code(), crate::ExitCode::Conflict);
+    assert_eq!(
+        backup(&c, &dest).unwrap_err().exit_code(),
+        crate::ExitCode::Conflict
+    );
 }
