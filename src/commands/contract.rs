@@ -57,10 +57,10 @@ pub enum Verb {
         /// Contract id
         id: i64,
         /// New total amount
-        #[arg(long, value_name = "AMOUNT")]
+        #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
         total: Option<String>,
         /// New amount still due
-        #[arg(long, value_name = "AMOUNT")]
+        #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
         due: Option<String>,
     },
     /// Mark a contract as signed (management, or the client's sales contact)
@@ -73,6 +73,7 @@ pub enum Verb {
         /// Contract id
         id: i64,
         /// Amount paid, e.g. 1500 or "1 500,50"
+        #[arg(allow_hyphen_values = true)]
         amount: String,
     },
 }
@@ -84,10 +85,10 @@ pub struct AddArgs {
     #[arg(long)]
     pub client: i64,
     /// Total amount in euros, e.g. 12500, 12500.5 or "12 500,50"
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     pub total: String,
     /// Amount still due (default: the total)
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     pub due: Option<String>,
     /// Signed already
     #[arg(long)]

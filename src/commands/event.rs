@@ -94,7 +94,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub location: String,
     /// Expected attendees
-    #[arg(long, value_parser = attendees())]
+    #[arg(long, value_parser = attendees(), allow_negative_numbers = true)]
     pub attendees: i64,
     /// Free notes
     #[arg(long)]
@@ -145,7 +145,7 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub location: Option<String>,
     /// New attendee count
-    #[arg(long, value_parser = attendees())]
+    #[arg(long, value_parser = attendees(), allow_negative_numbers = true)]
     pub attendees: Option<i64>,
     /// New notes
     #[arg(long)]

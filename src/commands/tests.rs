@@ -20,7 +20,7 @@ type Feed = Rc<RefCell<VecDeque<String>>>;
 const PASSWORD: &str = "correct horse battery";
 
 fn cheap() -> Hasher {
-    Hasher::with_params(256, 1, 1)
+    Hasher::with_params(256, 1, 1).unwrap()
 }
 
 fn context(db: &Path, sessions: &Path) -> (Context, Feed) {
@@ -74,7 +74,7 @@ fn base() -> &'static Base {
         let sessions = dir.path().join("sessions");
         let (mut ctx, feed) = context(&db, &sessions);
         ok(&mut ctx, &feed, "init --name Manager --email m@x.io --password-stdin");
-        ok(&mut ctx, &feed, &format!("login m@x.io --password-stdin"));
+        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
         for (name, email, dept) in [
             ("Sales One", "s1@x.io", "sales"),
             ("Sales Two", "s2@x.io", "sales"),

@@ -144,11 +144,11 @@ pub fn run(
             shared.borrow_mut().next_line().transpose()
         }));
     }
-    if options.atomic {
-        if let Err(e) = begin(ctx) {
-            term.error(&e);
-            return e.exit_code().code();
-        }
+    if options.atomic
+        && let Err(e) = begin(ctx)
+    {
+        term.error(&e);
+        return e.exit_code().code();
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

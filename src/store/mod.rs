@@ -85,7 +85,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(flags)
-            .with_init(|c| configure(c));
+            .with_init(configure);
         // One connection serves a shell; a second lets a long read overlap a
         // backup. A short timeout: a failing disk must not hang us for 30 s.
         let pool = r2d2::Pool::builder()
@@ -119,7 +119,7 @@ impl Store {
                     | OpenFlags::SQLITE_OPEN_CREATE
                     | OpenFlags::SQLITE_OPEN_URI,
             )
-            .with_init(|c| configure(c));
+            .with_init(configure);
         let pool = r2d2::Pool::builder()
             .max_size(2)
             .min_idle(Some(1))
@@ -266,17 +266,17 @@ pub fn ser_opt_time<S: serde::Serializer>(
 /// `column` becomes a conflict naming `field`; a trigger's `RAISE(ABORT,
 /// 'field: reason')` becomes a conflict carrying its message.
 pub fn constraint(e: rusqlite::Error, unique: &[(&str, &str)]) -> Error {
-    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
-        if f.code == rusqlite::ErrorCode::ConstraintViolation {
-            for (column, message) in unique {
-                if msg.contains("UNIQUE") && msg.contains(column) {
-                    return Error::conflict(message.to_string());
-                }
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        for (column, message) in unique {
+            if msg.contains("UNIQUE") && msg.contains(column) {
+                return Error::conflict(message.to_string());
             }
-            if !msg.contains("constraint failed") {
-                // A trigger's RAISE message, written for users.
-                return Error::conflict(msg.clone());
-            }
+        }
+        if !msg.contains("constraint failed") {
+            // A trigger's RAISE message, written for users.
+            return Error::conflict(msg.clone());
         }
     }
     Error::Database(e)
@@ -341,8 +341,18 @@ pub fn backup(c: &Connection, dest: &Path) -> Result<()> {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         {
-            let backup = rusqlite::backup::Backup::new(c, &mut target)?;
-            backup.run_to_completion(-1, Duration::from_millis(0), None)?;
+            use rusqlite::backup::{Backup, StepResult};
+            let backup = Backup::new(c, &mut target)?;
+            // -1: every page in one step, under one read lock.
+            loop {
+                match backup.step(-1)? {
+                    StepResult::Done => break,
+                    StepResult::More | StepResult::Busy | StepResult::Locked => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
+                    _ => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
         }
         target.execute_batch("PRAGMA journal_mode = DELETE;")?;
         Ok(())
