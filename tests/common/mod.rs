@@ -1,0 +1,154 @@
+//! Shared helpers for the end-to-end tests: a private home for each test (data,
+//! state, sessions, database) and the real `epic` binary run inside it with
+//! cheap argon2 parameters.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The password of every account the helpers create.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A private environment: its own data directory, state directory and database.
+pub struct Env {
+    /// Holds the temporary directory alive.
+    pub dir: TempDir,
+    /// The database file.
+    pub db: PathBuf,
+}
+
+impl Env {
+    /// A fresh, empty environment (no database yet).
+    pub fn new() -> Env {
+        let dir = TempDir::new().expect("temp dir");
+        let db = dir.path().join("crm.db");
+        Env { dir, db }
+    }
+
+    /// The temporary root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `$XDG_DATA_HOME/epic`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.root().join("data").join("epic")
+    }
+
+    /// The history file the interactive shell uses.
+    pub fn history(&self) -> PathBuf {
+        self.root().join("state").join("epic").join("history")
+    }
+
+    /// The `epic` binary, configured for this environment (no `--db` added).
+    pub fn bare(&self) -> Command {
+        let mut cmd = Command::cargo_bin("epic").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root())
+            .env("XDG_DATA_HOME", self.root().join("data"))
+            .env("XDG_STATE_HOME", self.root().join("state"))
+            .env("EPIC_ARGON2_COST", "256,1,1")
+            .env("TZ", "Europe/Paris")
+            .env("NO_COLOR", "1")
+            .current_dir(self.root());
+        cmd
+    }
+
+    /// The `epic` binary on this environment's database.
+    pub fn epic(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.env("EPIC_DB", &self.db);
+        cmd
+    }
+
+    /// Runs a one-shot command with `args` and `stdin`.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.epic()
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .expect("run epic")
+    }
+
+    /// Runs `script` on stdin (script mode) with extra `args`.
+    pub fn script(&self, args: &[&str], script: &str) -> Output {
+        self.run(args, script)
+    }
+
+    /// `init` with a management account `admin@epic.test`.
+    pub fn init(&self) {
+        let out = self.run(
+            &[
+                "init",
+                "--name",
+                "Ada Admin",
+                "--email",
+                "admin@epic.test",
+                "--password-stdin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert_ok(&out);
+    }
+
+    /// Logs in as `email` (writes the session file).
+    pub fn login(&self, email: &str) {
+        let out = self.run(
+            &["login", email, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+        assert_ok(&out);
+    }
+
+    /// An initialised database with a management, two sales and two support
+    /// accounts (admin@, sales1@, sales2@, support1@, support2@ epic.test),
+    /// logged in as management.
+    pub fn staffed() -> Env {
+        let env = Env::new();
+        env.init();
+        env.login("admin@epic.test");
+        let mut script = String::new();
+        for (name, email, dept) in [
+            ("Bill Boquet", "sales1@epic.test", "sales"),
+            ("Sam Sales", "sales2@epic.test", "sales"),
+            ("Kate Hastroff", "support1@epic.test", "support"),
+            ("Sue Support", "support2@epic.test", "support"),
+        ] {
+            script.push_str(&format!(
+                "collaborator add --name '{name}' --email {email} --department {dept} --password-stdin\n{PASSWORD}\n"
+            ));
+        }
+        assert_ok(&env.script(&[], &script));
+        env
+    }
+}
+
+/// Standard output as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The exit status.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// Asserts success, showing stderr otherwise.
+pub fn assert_ok(out: &Output) {
+    assert_eq!(
+        code(out),
+        0,
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
