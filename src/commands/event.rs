@@ -240,6 +240,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 location: location.as_str(),
                 attendees: args.attendees,
                 notes: notes.as_ref().map(Text::as_str),
+                support_contact_id: None,
             },
         )?;
         tx.audit("create", "event", id, json!({"contract_id": contract.id}))?;
