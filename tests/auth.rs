@@ -625,6 +625,31 @@ fn the_canary_password_appears_nowhere() {
         &format!("{canary2}\n"),
         0,
     );
+    // Commands that fail before reading their password line must not run
+    // that line as a command (which would echo it in the error).
+    step(
+        &["--keep-going"],
+        &format!(
+            "collaborator add --name X --email bad --department sales --password-stdin\n\
+             {canary}\n\
+             collaborator add --name X --email x@epic.test --department sales --password-stdin --bogus\n\
+             {canary}\n\
+             passwd --password-stdin --bogus\n{canary}\n{canary2}\n\
+             login bill@epic.test --password-stdin\n{canary}\n\
+             collaborator update admin@epic.test --reset-password --password-stdin\n{canary}\n\
+             version\n"
+        ),
+        5,
+    );
+    let last = outputs.last().unwrap();
+    assert!(stdout(last).contains("epic "), "{}", stdout(last));
+    let err = stderr(last);
+    for n in [1, 3, 5, 10] {
+        assert!(err.contains(&format!("<stdin>:{n}: ")), "line {n}: {err}");
+    }
+    for n in [2, 4, 6, 7, 11] {
+        assert!(!err.contains(&format!("<stdin>:{n}: ")), "line {n}: {err}");
+    }
 
     for out in &outputs {
         for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {

@@ -262,22 +262,24 @@ fn closing_the_pipe_early_is_quiet_and_a_full_disk_is_an_error() {
     }
     assert_ok(&env.script(&["--atomic"], &script));
 
-    // `epic client list | head -1`
-    let mut child = env
-        .std_command(epic_bin())
-        .args(["client", "list"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.starts_with('┌'), "{first}");
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "");
+    // `epic client list | head -1`, in every format.
+    for (format, first_char) in [("table", '┌'), ("json", '['), ("csv", 'i')] {
+        let mut child = env
+            .std_command(epic_bin())
+            .args(["client", "list", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with(first_char), "{format}: {first}");
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{format}");
+    }
 
     // `epic client list > /dev/full`
     let full = std::fs::OpenOptions::new()
