@@ -179,7 +179,9 @@ fn table(
     for row in &cells {
         t.add_row(Row::new(row.iter().map(|c| Cell::new(c)).collect()));
     }
-    t.print(out).map_err(io_error)?;
+    // prettytable returns the writer's own io::Error: keep its kind, so a
+    // closed pipe stays `BrokenPipe` (a quiet exit), not a generic error.
+    t.print(out)?;
     let n = rows.len();
     writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })
 }
@@ -198,7 +200,7 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
         }
         t.add_row(Row::new(vec![Cell::new(key), Cell::new(&text)]));
     }
-    t.print(out).map_err(io_error).map(|_| ())
+    t.print(out).map(|_| ())
 }
 
 /// Box-drawing borders with a rule under the header only (no rule between
@@ -219,12 +221,6 @@ fn boxed() -> format::TableFormat {
         )
         .padding(1, 1)
         .build()
-}
-
-fn io_error(
-    e: impl std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> io::Error {
-    io::Error::other(e)
 }
 
 /// Breaks `text` into lines of at most `room` columns (for the vertical view).

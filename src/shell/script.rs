@@ -162,11 +162,13 @@ pub fn run(
             colour: false,
             prefix: format!("{name}:{number}: "),
         };
+        let mut secret_lines = 0;
         let parsed = line.and_then(|text| {
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
                 Ok(commands::ParsedLine::Empty)
             } else {
+                secret_lines = password_lines(text);
                 commands::parse_line(text)
             }
         });
@@ -177,6 +179,13 @@ pub fn run(
                 (e.exit_code().code(), Flow::Continue)
             }
         };
+        if code != 0 && passwords_from_script && lines.borrow().number == number {
+            // The command failed before reading its password line(s): skip
+            // them, so that a password is never run (and echoed) as a command.
+            for _ in 0..secret_lines {
+                let _ = lines.borrow_mut().next_line();
+            }
+        }
         if code != 0 {
             if status == 0 {
                 status = code;
@@ -205,6 +214,18 @@ pub fn run(
         }
     }
     status
+}
+
+/// How many of the following lines a `--password-stdin` command takes from
+/// the script: two for `passwd` (current and new), one for the others.
+/// Looks at the words only, so it also works for a line that fails to parse.
+fn password_lines(text: &str) -> usize {
+    let mut words = text.split_whitespace();
+    let first = words.next();
+    if !words.any(|w| w == "--password-stdin") {
+        return 0;
+    }
+    if first == Some("passwd") { 2 } else { 1 }
 }
 
 fn begin(ctx: &mut Context) -> Result<()> {
