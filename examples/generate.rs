@@ -85,7 +85,11 @@ fn main() -> epic::Result<()> {
                         &collaborators::NewCollaborator {
                             employee_number: &format!("{}-{i:05}", &prefix[..2].to_uppercase()),
                             full_name: &format!("{} {}", FIRST[i as usize % 16], LAST[i as usize % 16]),
-                            email: &format!("{prefix}{i}@bench.test"),
+                            email: &if dept == Department::Management {
+                                format!("{prefix}@bench.test")
+                            } else {
+                                format!("{prefix}{i}@bench.test")
+                            },
                             department: dept,
                             password_hash: &hash,
                         },

@@ -193,7 +193,7 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
                 };
-                Ok(list(KEYS, TABLE_KEYS, &events::list(c, &filter, &q)?))
+                Ok(list(KEYS, TABLE_KEYS, events::list(c, &filter, &q)?))
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),

@@ -167,8 +167,9 @@ pub struct ShowOpts {
 /// Help and usage errors come back as [`Error::Usage`] or as the help text.
 pub fn parse_line(line: &str) -> Result<ParsedLine> {
     let Some(words) = shlex::split(line) else {
-        return Err(Error::Usage(
-            "unterminated quote (or a trailing backslash) in the line".into(),
+        return Err(Error::invalid(
+            "line",
+            "unterminated quote (or a trailing backslash)",
         ));
     };
     parse_words(words)
