@@ -148,6 +148,26 @@ fn the_prompt_names_an_existing_session_from_the_start() {
     ));
 }
 
+#[test]
+fn an_expired_session_is_marked_in_the_prompt() {
+    let env = Env::staffed();
+    assert_ok(&env.run(&["logout"], ""));
+    let mut p = shell(&env, &[("NO_COLOR", "1"), ("EPIC_SESSION_TTL", "1")], true);
+    p.exp_string("epic> ").unwrap();
+    p.send_line("login admin@epic.test").unwrap();
+    p.exp_string("Password: ").unwrap();
+    p.send_line(PASSWORD).unwrap();
+    p.exp_string("logged in as admin@epic.test").unwrap();
+    p.exp_regex(r"epic (\(expired\) )?admin@epic\.test")
+        .unwrap();
+    // No output to wait for: the session simply has to outlive its second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.send_line("version").unwrap();
+    p.exp_string("epic 0.1.0").unwrap();
+    p.exp_string("epic (expired) admin@epic.test> ").unwrap();
+    exit_with_ctrl_d(p);
+}
+
 /// The text the shell printed up to its first prompt, escapes included.
 fn first_prompt(env: &Env, extra: &[(&str, &str)]) -> String {
     let mut p = shell(env, extra, false);
