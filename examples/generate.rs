@@ -49,7 +49,14 @@ const LAST: &[&str] = &[
     "Moreau", "Laurent", "Simon", "Michel", "Garcia", "Roux", "Fournier",
 ];
 const TOWNS: &[&str] = &[
-    "Candé-sur-Beuvron", "Blois", "Tours", "Amboise", "Chambord", "Orléans", "Paris", "Lyon",
+    "Candé-sur-Beuvron",
+    "Blois",
+    "Tours",
+    "Amboise",
+    "Chambord",
+    "Orléans",
+    "Paris",
+    "Lyon",
 ];
 
 fn bar(len: u64, what: &str) -> ProgressBar {
@@ -84,7 +91,11 @@ fn main() -> epic::Result<()> {
                         c,
                         &collaborators::NewCollaborator {
                             employee_number: &format!("{}-{i:05}", &prefix[..2].to_uppercase()),
-                            full_name: &format!("{} {}", FIRST[i as usize % 16], LAST[i as usize % 16]),
+                            full_name: &format!(
+                                "{} {}",
+                                FIRST[i as usize % 16],
+                                LAST[i as usize % 16]
+                            ),
                             email: &if dept == Department::Management {
                                 format!("{prefix}@bench.test")
                             } else {
@@ -112,7 +123,13 @@ fn main() -> epic::Result<()> {
                 &clients::NewClient {
                     full_name: &format!("{first} {last} {i}"),
                     email: &format!("client{i}@example.com"),
-                    phone: Some(&format!("+33 6 {:02} {:02} {:02} {:02}", i % 100, (i / 100) % 100, (i / 7) % 100, (i / 13) % 100)),
+                    phone: Some(&format!(
+                        "+33 6 {:02} {:02} {:02} {:02}",
+                        i % 100,
+                        (i / 100) % 100,
+                        (i / 7) % 100,
+                        (i / 13) % 100
+                    )),
                     company_name: Some(&format!("{last} & Co {}", i % 997)),
                     sales_contact_id: sales[(i % sales.len() as u64) as usize],
                     created_at: Some(now - 86_400 * 365 + (i as i64 % 86_400)),

@@ -40,11 +40,17 @@ pub trait Rows: std::fmt::Debug {
     fn write_json(&self, i: usize, out: &mut dyn Write) -> io::Result<()>;
     /// Writes every row as CSV records (no header).
     fn write_csv(&self, out: &mut csv::Writer<&mut dyn Write>) -> csv::Result<()>;
-    /// Row `i` as an ordered map (for tables).
-    fn record(&self, i: usize) -> Record;
+    /// Row `i`'s table cells for `keys`.
+    fn cells(&self, i: usize, keys: &[&str]) -> Vec<String>;
 }
 
-impl<T: Serialize + std::fmt::Debug> Rows for Vec<T> {
+/// A row that knows how a table shows each of its keys.
+pub trait Tabular {
+    /// The cell text of `key` (short local times, `yes`/`no`, empty for absent).
+    fn cell(&self, key: &str) -> String;
+}
+
+impl<T: Serialize + Tabular + std::fmt::Debug> Rows for Vec<T> {
     fn len(&self) -> usize {
         self.as_slice().len()
     }
@@ -57,10 +63,12 @@ impl<T: Serialize + std::fmt::Debug> Rows for Vec<T> {
         self.iter().try_for_each(|row| out.serialize(row))
     }
 
-    fn record(&self, i: usize) -> Record {
-        record(&self[i])
+    fn cells(&self, i: usize, keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|k| self[i].cell(k)).collect()
     }
 }
+
+mod cells;
 
 /// What a command produced.
 #[derive(Debug)]
@@ -98,7 +106,7 @@ pub fn record<T: Serialize>(row: &T) -> Record {
 }
 
 /// Builds a list output from serializable rows.
-pub fn list<T: Serialize + std::fmt::Debug + 'static>(
+pub fn list<T: Serialize + Tabular + std::fmt::Debug + 'static>(
     keys: &'static [&'static str],
     table_keys: &'static [&'static str],
     rows: Vec<T>,
@@ -139,8 +147,8 @@ pub fn render(
             },
             Format::Table,
         ) => {
-            let records: Vec<Record> = (0..rows.len()).map(|i| rows.record(i)).collect();
-            table(out, table_keys, &records, width)
+            let cells = (0..rows.len()).map(|i| rows.cells(i, table_keys)).collect();
+            table(out, table_keys, cells, width)
         }
     }
 }
@@ -177,7 +185,9 @@ fn csv_record(out: &mut dyn Write, record: &Record) -> io::Result<()> {
 
 /// A header of every key (even with no row), then the rows.
 fn csv_rows(out: &mut dyn Write, keys: &[&str], rows: &dyn Rows) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
     w.write_record(keys).map_err(csv_error)?;
     rows.write_csv(&mut w).map_err(csv_error)?;
     w.flush()
@@ -206,13 +216,9 @@ fn cell_text(key: &str, value: Option<&Value>) -> String {
 fn table(
     out: &mut dyn Write,
     keys: &[&str],
-    rows: &[Record],
+    mut cells: Vec<Vec<String>>,
     width: Option<usize>,
 ) -> io::Result<()> {
-    let mut cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| keys.iter().map(|k| cell_text(k, r.get(*k))).collect())
-        .collect();
     if let Some(width) = width {
         fit(keys, &mut cells, width);
     }
@@ -225,7 +231,7 @@ fn table(
     // prettytable returns the writer's own io::Error: keep its kind, so a
     // closed pipe stays `BrokenPipe` (a quiet exit), not a generic error.
     t.print(out)?;
-    let n = rows.len();
+    let n = cells.len();
     writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })
 }
 

@@ -11,6 +11,17 @@ struct Row {
     created_at: &'static str,
 }
 
+impl Tabular for Row {
+    fn cell(&self, key: &str) -> String {
+        match key {
+            "id" => self.id.to_string(),
+            "full_name" => self.full_name.to_string(),
+            "created_at" => self.created_at[..16].replace('T', " "),
+            _ => String::new(),
+        }
+    }
+}
+
 fn sample() -> Output {
     let rows = vec![
         Row {
