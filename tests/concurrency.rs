@@ -173,7 +173,11 @@ fn two_payments_exceeding_the_due_exactly_one_succeeds() {
     let out = env.script(&[], &script);
     assert_ok(&out);
     let mut ids = vec![first];
-    ids.extend(stdout(&out).lines().map(|l| l.trim().parse::<i64>().unwrap()));
+    ids.extend(
+        stdout(&out)
+            .lines()
+            .map(|l| l.trim().parse::<i64>().unwrap()),
+    );
     assert_eq!(ids.len(), rounds);
     env.login("sales1@epic.test");
 
@@ -203,7 +207,11 @@ fn two_payments_exceeding_the_due_exactly_one_succeeds() {
         let refused = outs.iter().find(|o| code(o) != 0).unwrap();
         assert_eq!(code(refused), 7, "{}", stderr(refused));
         assert!(stderr(refused).contains("more than"), "{}", stderr(refused));
-        assert!(stdout(ok[0]).contains("40.00 still due"), "{}", stdout(ok[0]));
+        assert!(
+            stdout(ok[0]).contains("40.00 still due"),
+            "{}",
+            stdout(ok[0])
+        );
         assert_eq!(
             env.sql_i64(&format!("SELECT due_cents FROM contracts WHERE id = {id}")),
             4000
@@ -227,9 +235,7 @@ fn backup_and_doctor_while_others_write() {
     let writers: Vec<_> = (0..4)
         .map(|w| {
             let script: String = (0..per_writer)
-                .map(|j| {
-                    format!("client add --name 'Bk {w} {j}' --email bk{w}.{j}@backup.test\n")
-                })
+                .map(|j| format!("client add --name 'Bk {w} {j}' --email bk{w}.{j}@backup.test\n"))
                 .collect();
             let mut child = env
                 .std_cmd()

@@ -255,8 +255,9 @@ impl Env {
 
 /// `PRAGMA integrity_check` of the database at `path` ("ok" when sound).
 pub fn integrity(path: &Path) -> String {
-    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .expect("open db");
+    let c =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .expect("open db");
     c.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
     let rows: Vec<String> = c
         .prepare("PRAGMA integrity_check")
@@ -313,5 +314,7 @@ impl Rng {
 /// True when running as root.
 pub fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
