@@ -100,7 +100,9 @@ fn describe_database_error(e: &rusqlite::Error) -> String {
                     .into();
             }
             ErrorCode::SystemIoFailure => {
-                return format!("I/O error on the database: {e}; nothing of this command was saved");
+                return format!(
+                    "I/O error on the database: {e}; nothing of this command was saved"
+                );
             }
             _ => {}
         }
