@@ -44,7 +44,7 @@ fn check_output(out: &Output, tally: &mut Tally) {
 fn writer(env: &Env, w: usize, m: usize, contract: i64, script: bool) -> Tally {
     let mut tally = Tally::default();
     let line = |j: usize| -> Vec<String> {
-        if j % 2 == 0 {
+        if j.is_multiple_of(2) {
             vec![
                 "contract".into(),
                 "pay".into(),
@@ -122,7 +122,7 @@ fn concurrent_writers_lose_nothing_and_never_see_locked() {
             thread::spawn(move || {
                 gate.wait();
                 // Half the writers run one script, half run one-shot commands.
-                writer(&env, w, m, contract, w % 2 == 0)
+                writer(&env, w, m, contract, w.is_multiple_of(2))
             })
         })
         .collect();

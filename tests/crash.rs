@@ -118,9 +118,13 @@ fn killed_login_never_leaves_a_half_written_token() {
     let (mut killed_mid_run, mut revoked) = (0usize, 0usize);
     for i in 0..iterations() {
         // Alternate between two accounts so every login replaces the file.
-        let script: String = (0..200)
+        let script: String = (0..200u32)
             .map(|j| {
-                let who = if j % 2 == 0 { "sales1" } else { "support1" };
+                let who = if j.is_multiple_of(2) {
+                    "sales1"
+                } else {
+                    "support1"
+                };
                 format!("login {who}@epic.test --password-stdin\n{PASSWORD}\nlogout\n")
             })
             .collect();

@@ -72,7 +72,8 @@ fn line() -> impl Strategy<Value = String> {
         "[\\x00-\\x1f\\x7f ]{0,40}",
         prop::collection::vec(word(), 0..10).prop_map(|w| w.join(" ")),
         // Huge tokens: a 20-200 KB value in an otherwise valid line.
-        (20_000usize..200_000).prop_map(|n| format!("client add --name {} --email a@b.c", "x".repeat(n))),
+        (20_000usize..200_000)
+            .prop_map(|n| format!("client add --name {} --email a@b.c", "x".repeat(n))),
     ]
 }
 
