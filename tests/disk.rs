@@ -103,7 +103,7 @@ fn disk_full_is_a_clear_error_and_loses_nothing() {
     staff(&env);
     env.login("sales1@epic.test");
 
-    // Leave ~150 KiB free: a few dozen clients' worth of WAL.
+    // Leave ~400 KiB free: a few dozen clients' worth of WAL.
     let filler = mnt.join("filler");
     let free = {
         let out = Command::new("df")
@@ -121,7 +121,7 @@ fn disk_full_is_a_clear_error_and_loses_nothing() {
     };
     std::fs::write(
         &filler,
-        vec![7u8; (free.saturating_sub(150) * 1024) as usize],
+        vec![7u8; (free.saturating_sub(400) * 1024) as usize],
     )
     .unwrap();
 
