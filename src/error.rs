@@ -67,7 +67,7 @@ pub enum Error {
     #[error("{0}")]
     Conflict(Cow<'static, str>),
     /// The database said something we did not expect.
-    #[error("database error: {0}")]
+    #[error("{}", describe_database_error(.0))]
     Database(#[from] rusqlite::Error),
     /// Reading or writing a file or stream failed.
     #[error("{context}: {source}")]
@@ -81,6 +81,33 @@ pub enum Error {
     /// Any other unexpected failure.
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
+}
+
+/// A database error as the user reads it: a full disk, a read-only file and
+/// an I/O failure say so plainly (and that nothing of the command was saved).
+fn describe_database_error(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    if let rusqlite::Error::SqliteFailure(f, _) = e {
+        match f.code {
+            ErrorCode::DiskFull => {
+                return "disk full: No space left on device for the database; nothing of this \
+                        command was saved (free some space and try again)"
+                    .into();
+            }
+            ErrorCode::ReadOnly => {
+                return "the database is read-only for this user; nothing was saved (check the \
+                        file's owner and permissions)"
+                    .into();
+            }
+            ErrorCode::SystemIoFailure => {
+                return format!(
+                    "I/O error on the database: {e}; nothing of this command was saved"
+                );
+            }
+            _ => {}
+        }
+    }
+    format!("database error: {e}")
 }
 
 impl Error {

@@ -83,6 +83,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
+        probe(path, flags)?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(flags)
             .with_init(configure);
@@ -142,6 +143,46 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Opens the file once, directly (not through the pool, whose failed
+/// connections are retried until its timeout), so a database this user
+/// cannot write fails at once with a clear message. Read-only is detected
+/// right after the open, before any statement: a read-only connection on a
+/// WAL database would create `-wal`/`-shm` files that lock the owner out.
+fn probe(path: &Path, flags: OpenFlags) -> Result<()> {
+    let read_only = || {
+        Error::io(
+            format!(
+                "cannot open the database {} for writing: it is read-only for this user \
+                 (check the owner and permissions of the file and of its folder, and \
+                 whether the filesystem is mounted read-only)",
+                path.display()
+            ),
+            std::io::Error::other("SQLite opened it read-only"),
+        )
+    };
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| {
+        Error::io(
+            format!("cannot open the database {}", path.display()),
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+        return Err(read_only());
+    }
+    configure(&mut conn).map_err(|e| match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+            ) =>
+        {
+            read_only()
+        }
+        _ => Error::Database(e),
+    })?;
+    Ok(())
 }
 
 fn open_error(path: &Path, e: &r2d2::Error) -> Error {

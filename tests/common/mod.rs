@@ -280,3 +280,155 @@ pub fn assert_code(out: &Output, expected: i32) {
         stderr(out)
     );
 }
+
+// ---------------------------------------------------------------------------
+// Reliability helpers (concurrency, crash, disk): raw processes and SQL checks.
+
+/// Texts no user may ever see: SQLite lock contention leaking out.
+pub const LOCK_WORDS: [&str; 3] = ["database is locked", "busy", "SQLITE_BUSY"];
+
+impl Env {
+    /// The `epic` binary as a plain `std::process::Command` (for `spawn`,
+    /// `kill` and many processes at once), same environment as [`Env::epic`].
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_epic"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root())
+            .env("XDG_DATA_HOME", self.root().join("data"))
+            .env("XDG_STATE_HOME", self.root().join("state"))
+            .env("EPIC_ARGON2_COST", "256,1,1")
+            .env("TZ", "Europe/Paris")
+            .env("NO_COLOR", "1")
+            .env("EPIC_DB", &self.db)
+            .current_dir(self.root());
+        cmd
+    }
+
+    /// Logs in as `email` and returns the saved token (for `EPIC_TOKEN`).
+    pub fn token_for(&self, email: &str) -> String {
+        self.login(email);
+        let files = self.token_files();
+        assert_eq!(files.len(), 1, "one database, one token file: {files:?}");
+        std::fs::read_to_string(&files[0])
+            .expect("token file")
+            .trim()
+            .to_string()
+    }
+
+    /// Creates a client as sales1 and a signed contract on it as admin, of
+    /// `total` euros (due = total); leaves sales1 logged in. Returns the
+    /// contract id.
+    pub fn contract_for_sales1(&self, total: u64) -> i64 {
+        self.login("sales1@epic.test");
+        let out = self.run(
+            &[
+                "client",
+                "add",
+                "--name",
+                "Paying Client",
+                "--email",
+                "payer@client.test",
+            ],
+            "",
+        );
+        assert_ok(&out);
+        let client = stdout(&out).trim().to_string();
+        self.login("admin@epic.test");
+        let out = self.run(
+            &[
+                "contract",
+                "add",
+                "--client",
+                &client,
+                "--total",
+                &total.to_string(),
+                "--signed",
+            ],
+            "",
+        );
+        assert_ok(&out);
+        let id = stdout(&out).trim().parse().expect("contract id");
+        self.login("sales1@epic.test");
+        id
+    }
+
+    /// A direct SQLite connection on the database (for checks).
+    pub fn sql(&self) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(&self.db).expect("open db");
+        c.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("busy timeout");
+        c
+    }
+
+    /// One integer from a query.
+    pub fn sql_i64(&self, q: &str) -> i64 {
+        self.sql().query_row(q, [], |r| r.get(0)).expect(q)
+    }
+}
+
+/// `PRAGMA integrity_check` of the database at `path` ("ok" when sound).
+pub fn integrity(path: &Path) -> String {
+    let c =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .expect("open db");
+    c.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let rows: Vec<String> = c
+        .prepare("PRAGMA integrity_check")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows.join("; ")
+}
+
+/// Panics if `text` shows SQLite lock contention.
+pub fn assert_no_lock_words(text: &str) {
+    for w in LOCK_WORDS {
+        assert!(!text.contains(w), "a user saw {w:?}:\n{text}");
+    }
+}
+
+/// True when `EPIC_HEAVY=1` asks for the full-size runs.
+pub fn heavy() -> bool {
+    std::env::var("EPIC_HEAVY").is_ok_and(|v| v == "1")
+}
+
+/// A tiny deterministic PRNG (xorshift64*), seeded from the clock unless
+/// `EPIC_SEED` is set; the seed is printed so a failure can be replayed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator; prints its seed.
+    pub fn new(name: &str) -> Rng {
+        let seed = std::env::var("EPIC_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("{name}: EPIC_SEED={seed}");
+        Rng(seed)
+    }
+
+    /// A number in `lo..hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        lo + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (hi - lo)
+    }
+}
+
+/// True when running as root.
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
