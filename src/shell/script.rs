@@ -35,12 +35,19 @@ pub struct Lines {
     reader: Box<dyn BufRead>,
     /// The number of the last line read (1-based).
     pub number: usize,
+    /// True when the last line read holds `--password-stdin` (as bytes, so
+    /// also for a line that cannot be decoded or parsed).
+    pub wants_password: bool,
 }
 
 impl Lines {
     /// Lines read from `reader`.
     pub fn new(reader: Box<dyn BufRead>) -> Lines {
-        Lines { reader, number: 0 }
+        Lines {
+            reader,
+            number: 0,
+            wants_password: false,
+        }
     }
 
     /// The next line without its end-of-line, `None` at the end. A line that
@@ -56,22 +63,31 @@ impl Lines {
             Ok(_) => {}
         }
         self.number += 1;
+        self.wants_password = buf
+            .windows(PASSWORD_STDIN.len())
+            .any(|w| w == PASSWORD_STDIN);
         if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
             if let Err(e) = self.skip_rest_of_line() {
                 return Some(Err(e));
             }
             return Some(Err(Error::invalid(
-                "line",
-                format!("longer than {} KiB", MAX_LINE / 1024),
+                field_at(&buf, buf.len()),
+                format!("the line is longer than {} KiB", MAX_LINE / 1024),
             )));
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
-        if buf.contains(&0) {
-            return Some(Err(Error::invalid("line", "contains a NUL byte")));
+        if let Some(nul) = buf.iter().position(|&b| b == 0) {
+            return Some(Err(Error::invalid(
+                field_at(&buf, nul),
+                "contains a NUL byte",
+            )));
         }
-        Some(String::from_utf8(buf).map_err(|_| Error::invalid("line", "is not valid UTF-8")))
+        Some(String::from_utf8(buf).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            Error::invalid(field_at(e.as_bytes(), at), "is not valid UTF-8")
+        }))
     }
 
     fn skip_rest_of_line(&mut self) -> Result<()> {
@@ -91,6 +107,28 @@ impl Lines {
             self.reader.consume(n);
         }
     }
+}
+
+const PASSWORD_STDIN: &[u8] = b"--password-stdin";
+
+/// The field a bad byte at `at` belongs to: the last `--flag` before it
+/// (`--notes` in `event update 1 --notes "...\0..."`), else `line`. Lines
+/// that cannot be decoded never reach clap, so this is the best name we have.
+fn field_at(buf: &[u8], at: usize) -> String {
+    buf[..at.min(buf.len())]
+        .split(|b| b.is_ascii_whitespace())
+        .rev()
+        .find(|w| w.starts_with(b"--") && w.len() > 2)
+        .map(|w| {
+            let flag = w.split(|&b| b == b'=').next().unwrap_or(w);
+            String::from_utf8_lossy(flag).into_owned()
+        })
+        .filter(|f| {
+            f.chars()
+                .skip(2)
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| "line".to_string())
 }
 
 /// Runs the script on stdin.
@@ -170,6 +208,11 @@ pub fn run(
                 commands::parse_line(text)
             }
         });
+        let wants_password = match &parsed {
+            Ok(commands::ParsedLine::Command(c)) => c.reads_password_stdin(),
+            Ok(_) => false,
+            Err(_) => lines.borrow().wants_password,
+        };
         let (code, flow) = match parsed {
             Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
             Err(e) => {
@@ -177,6 +220,12 @@ pub fn run(
                 (e.exit_code().code(), Flow::Continue)
             }
         };
+        // A `--password-stdin` line that failed before reading its password
+        // leaves the password as the next line: drop it, never run it (it
+        // would be echoed in an "unrecognized subcommand" error).
+        if code != 0 && passwords_from_script && wants_password && lines.borrow().number == number {
+            let _ = lines.borrow_mut().next_line();
+        }
         if code != 0 {
             if status == 0 {
                 status = code;
