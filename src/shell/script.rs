@@ -90,7 +90,10 @@ impl Lines {
         }))
     }
 
+    /// Skips to the end of an overlong line, still noticing a
+    /// `--password-stdin` in it (with a tail kept across chunks).
     fn skip_rest_of_line(&mut self) -> Result<()> {
+        let mut tail: Vec<u8> = Vec::new();
         loop {
             let chunk = self
                 .reader
@@ -99,12 +102,20 @@ impl Lines {
             if chunk.is_empty() {
                 return Ok(());
             }
-            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-                self.reader.consume(i + 1);
+            let end = chunk.iter().position(|&b| b == b'\n');
+            let part = &chunk[..end.unwrap_or(chunk.len())];
+            tail.extend_from_slice(part);
+            let seen = tail
+                .windows(PASSWORD_STDIN.len())
+                .any(|w| w == PASSWORD_STDIN);
+            let keep = tail.len().saturating_sub(PASSWORD_STDIN.len());
+            tail.drain(..keep);
+            let n = end.map_or(chunk.len(), |i| i + 1);
+            self.reader.consume(n);
+            self.wants_password |= seen;
+            if end.is_some() {
                 return Ok(());
             }
-            let n = chunk.len();
-            self.reader.consume(n);
         }
     }
 }
@@ -118,9 +129,14 @@ fn field_at(buf: &[u8], at: usize) -> String {
     buf[..at.min(buf.len())]
         .split(|b| b.is_ascii_whitespace())
         .rev()
+        .map(|w| w.trim_ascii_start().strip_prefix(b"'").unwrap_or(w))
+        .map(|w| w.strip_prefix(b"\"").unwrap_or(w))
         .find(|w| w.starts_with(b"--") && w.len() > 2)
         .map(|w| {
-            let flag = w.split(|&b| b == b'=').next().unwrap_or(w);
+            let flag = w
+                .split(|&b| b == b'=' || b == b'\'' || b == b'"')
+                .next()
+                .unwrap_or(w);
             String::from_utf8_lossy(flag).into_owned()
         })
         .filter(|f| {
