@@ -119,6 +119,16 @@ impl Command {
         }
     }
 
+    /// How many lines of stdin the command reads as passwords with
+    /// `--password-stdin` (`passwd`: the current and the new one).
+    pub fn password_lines(&self) -> usize {
+        match self {
+            Command::Passwd(a) if a.password_stdin => 2,
+            c if c.reads_password_stdin() => 1,
+            _ => 0,
+        }
+    }
+
     /// True for the commands that read a password from stdin.
     pub fn reads_password_stdin(&self) -> bool {
         match self {

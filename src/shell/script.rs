@@ -38,6 +38,8 @@ pub struct Lines {
     /// True when the last line read holds `--password-stdin` (as bytes, so
     /// also for a line that cannot be decoded or parsed).
     pub wants_password: bool,
+    /// True when the last line read starts with `passwd` (two password lines).
+    pub passwd: bool,
 }
 
 impl Lines {
@@ -47,6 +49,7 @@ impl Lines {
             reader,
             number: 0,
             wants_password: false,
+            passwd: false,
         }
     }
 
@@ -63,6 +66,7 @@ impl Lines {
             Ok(_) => {}
         }
         self.number += 1;
+        self.passwd = buf.trim_ascii_start().starts_with(b"passwd");
         self.wants_password = buf
             .windows(PASSWORD_STDIN.len())
             .any(|w| w == PASSWORD_STDIN);
@@ -224,10 +228,13 @@ pub fn run(
                 commands::parse_line(text)
             }
         });
-        let wants_password = match &parsed {
-            Ok(commands::ParsedLine::Command(c)) => c.reads_password_stdin(),
-            Ok(_) => false,
-            Err(_) => lines.borrow().wants_password,
+        let password_lines = match &parsed {
+            Ok(commands::ParsedLine::Command(c)) => c.password_lines(),
+            Ok(_) => 0,
+            Err(_) => {
+                let l = lines.borrow();
+                usize::from(l.wants_password) * (1 + usize::from(l.passwd))
+            }
         };
         let (code, flow) = match parsed {
             Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
@@ -236,11 +243,14 @@ pub fn run(
                 (e.exit_code().code(), Flow::Continue)
             }
         };
-        // A `--password-stdin` line that failed before reading its password
-        // leaves the password as the next line: drop it, never run it (it
+        // A `--password-stdin` line that failed before reading its password(s)
+        // leaves them as the next lines: drop them, never run them (they
         // would be echoed in an "unrecognized subcommand" error).
-        if code != 0 && passwords_from_script && wants_password && lines.borrow().number == number {
-            let _ = lines.borrow_mut().next_line();
+        if code != 0 && passwords_from_script {
+            let consumed = lines.borrow().number - number;
+            for _ in consumed..password_lines {
+                let _ = lines.borrow_mut().next_line();
+            }
         }
         if code != 0 {
             if status == 0 {
