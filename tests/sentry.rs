@@ -195,7 +195,7 @@ fn the_receiver_gets_exactly_the_story_events_with_tags_and_no_secret() {
     let s = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
     let bill_id = format!("collaborator_id={bill}");
     let bill_sales = format!("sales_contact_id={bill}");
-    let expected_business = vec![
+    let expected_business = [
         s(&[
             "actor_id=1",
             "collaborator_department=management",
