@@ -27,8 +27,43 @@ pub enum Format {
     Csv,
 }
 
+/// The rows of a list, kept typed so JSON and CSV serialize each row
+/// straight to the writer without an intermediate map per row.
+pub trait Rows: std::fmt::Debug {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// True when there is no row.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Writes row `i` as one compact JSON object.
+    fn write_json(&self, i: usize, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes every row as CSV records (no header).
+    fn write_csv(&self, out: &mut csv::Writer<&mut dyn Write>) -> csv::Result<()>;
+    /// Row `i` as an ordered map (for tables).
+    fn record(&self, i: usize) -> Record;
+}
+
+impl<T: Serialize + std::fmt::Debug> Rows for Vec<T> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn write_json(&self, i: usize, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer(out, &self[i]).map_err(io::Error::from)
+    }
+
+    fn write_csv(&self, out: &mut csv::Writer<&mut dyn Write>) -> csv::Result<()> {
+        self.iter().try_for_each(|row| out.serialize(row))
+    }
+
+    fn record(&self, i: usize) -> Record {
+        record(&self[i])
+    }
+}
+
 /// What a command produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Output {
     /// Nothing to print.
     Nothing,
@@ -50,7 +85,7 @@ pub enum Output {
         /// The keys a table shows, so it stays readable.
         table_keys: &'static [&'static str],
         /// The rows.
-        rows: Vec<Record>,
+        rows: Box<dyn Rows>,
     },
 }
 
@@ -63,15 +98,15 @@ pub fn record<T: Serialize>(row: &T) -> Record {
 }
 
 /// Builds a list output from serializable rows.
-pub fn list<T: Serialize>(
+pub fn list<T: Serialize + std::fmt::Debug + 'static>(
     keys: &'static [&'static str],
     table_keys: &'static [&'static str],
-    rows: &[T],
+    rows: Vec<T>,
 ) -> Output {
     Output::List {
         keys,
         table_keys,
-        rows: rows.iter().map(record).collect(),
+        rows: Box::new(rows),
     }
 }
 
@@ -94,18 +129,19 @@ pub fn render(
             writeln!(out)
         }
         (Output::Created { id, .. }, _) => writeln!(out, "{id}"),
-        (Output::Record(record), Format::Csv) => csv_rows(out, &keys_of(record), &[record]),
+        (Output::Record(record), Format::Csv) => csv_record(out, record),
         (Output::Record(record), Format::Table) => vertical(out, record, width),
-        (Output::List { rows, .. }, Format::Json) => json_rows(out, rows),
-        (Output::List { keys, rows, .. }, Format::Csv) => {
-            csv_rows(out, keys, &rows.iter().collect::<Vec<_>>())
-        }
+        (Output::List { rows, .. }, Format::Json) => json_rows(out, rows.as_ref()),
+        (Output::List { keys, rows, .. }, Format::Csv) => csv_rows(out, keys, rows.as_ref()),
         (
             Output::List {
                 table_keys, rows, ..
             },
             Format::Table,
-        ) => table(out, table_keys, rows, width),
+        ) => {
+            let records: Vec<Record> = (0..rows.len()).map(|i| rows.record(i)).collect();
+            table(out, table_keys, &records, width)
+        }
     }
 }
 
@@ -114,29 +150,36 @@ fn keys_of(record: &Record) -> Vec<&str> {
 }
 
 /// One JSON array, one record per line: valid JSON that still greps well.
-fn json_rows(out: &mut dyn Write, rows: &[Record]) -> io::Result<()> {
+fn json_rows(out: &mut dyn Write, rows: &dyn Rows) -> io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "[]");
     }
     out.write_all(b"[\n")?;
-    for (i, row) in rows.iter().enumerate() {
-        serde_json::to_writer(&mut *out, row)?;
+    for i in 0..rows.len() {
+        rows.write_json(i, out)?;
         out.write_all(if i + 1 < rows.len() { b",\n" } else { b"\n" })?;
     }
     out.write_all(b"]\n")
 }
 
-fn csv_rows(out: &mut dyn Write, keys: &[&str], rows: &[&Record]) -> io::Result<()> {
+/// One record as a header row and a value row.
+fn csv_record(out: &mut dyn Write, record: &Record) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
+    w.write_record(keys_of(record)).map_err(csv_error)?;
+    let values = record.values().map(|v| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    w.write_record(values).map_err(csv_error)?;
+    w.flush()
+}
+
+/// A header of every key (even with no row), then the rows.
+fn csv_rows(out: &mut dyn Write, keys: &[&str], rows: &dyn Rows) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
     w.write_record(keys).map_err(csv_error)?;
-    for row in rows {
-        let fields = keys.iter().map(|k| match row.get(*k) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-        });
-        w.write_record(fields).map_err(csv_error)?;
-    }
+    rows.write_csv(&mut w).map_err(csv_error)?;
     w.flush()
 }
 
@@ -179,7 +222,9 @@ fn table(
     for row in &cells {
         t.add_row(Row::new(row.iter().map(|c| Cell::new(c)).collect()));
     }
-    t.print(out).map_err(io_error)?;
+    // prettytable returns the writer's own io::Error: keep its kind, so a
+    // closed pipe stays `BrokenPipe` (a quiet exit), not a generic error.
+    t.print(out)?;
     let n = rows.len();
     writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })
 }
@@ -198,7 +243,7 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
         }
         t.add_row(Row::new(vec![Cell::new(key), Cell::new(&text)]));
     }
-    t.print(out).map_err(io_error).map(|_| ())
+    t.print(out).map(|_| ())
 }
 
 /// Box-drawing borders with a rule under the header only (no rule between
@@ -219,12 +264,6 @@ fn boxed() -> format::TableFormat {
         )
         .padding(1, 1)
         .build()
-}
-
-fn io_error(
-    e: impl std::fmt::Display + Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> io::Error {
-    io::Error::other(e)
 }
 
 /// Breaks `text` into lines of at most `room` columns (for the vertical view).

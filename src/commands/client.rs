@@ -160,7 +160,7 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     sales_contact_id,
                     search: args.search.clone(),
                 };
-                Ok(list(KEYS, TABLE_KEYS, &clients::list(c, &filter, &q)?))
+                Ok(list(KEYS, TABLE_KEYS, clients::list(c, &filter, &q)?))
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&clients::get(c, id)?)))),

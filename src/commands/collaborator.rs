@@ -146,7 +146,7 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
             let q = args.opts.query();
             ctx.read(|c, _| {
                 let rows = collaborators::list(c, department, args.search.as_deref(), &q)?;
-                Ok(list(KEYS, KEYS, &rows))
+                Ok(list(KEYS, KEYS, rows))
             })
         }
         Verb::Show { key, .. } => {

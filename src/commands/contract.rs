@@ -155,7 +155,7 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     sales_contact_id: args.mine.then_some(actor.id),
                     client_id: args.client,
                 };
-                Ok(list(KEYS, TABLE_KEYS, &contracts::list(c, &filter, &q)?))
+                Ok(list(KEYS, TABLE_KEYS, contracts::list(c, &filter, &q)?))
             })
         }
         Verb::Show { id, .. } => {

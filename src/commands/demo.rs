@@ -155,7 +155,7 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
     let wedding_contract = contract(Some(652), john, 2_500_000, 500_000, true)?;
     contract(None, kevin, 1_250_050, 1_250_050, false)?;
     let offsite_contract = contract(None, kevin, 880_000, 0, true)?;
-    let wedding = events::insert(
+    events::insert(
         c,
         &events::NewEvent {
             contract_id: wedding_contract,
@@ -168,9 +168,9 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
                 "Wedding starts at 3PM, by the river. Catering is organized, reception starts \
                  at 5PM. Kate needs to organize the DJ for after party.",
             ),
+            support_contact_id: Some(kate),
         },
     )?;
-    events::assign(c, wedding, kate)?;
     events::insert(
         c,
         &events::NewEvent {
@@ -181,6 +181,7 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
             location: "Domaine de la Forêt, 77300 Fontainebleau, France",
             attendees: 40,
             notes: None,
+            support_contact_id: None,
         },
     )?;
     audit::record(c, None, "demo", "collaborator", None, None)?;

@@ -193,7 +193,7 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
                 };
-                Ok(list(KEYS, TABLE_KEYS, &events::list(c, &filter, &q)?))
+                Ok(list(KEYS, TABLE_KEYS, events::list(c, &filter, &q)?))
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),
@@ -240,6 +240,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 location: location.as_str(),
                 attendees: args.attendees,
                 notes: notes.as_ref().map(Text::as_str),
+                support_contact_id: None,
             },
         )?;
         tx.audit("create", "event", id, json!({"contract_id": contract.id}))?;

@@ -119,16 +119,6 @@ impl Command {
         }
     }
 
-    /// How many lines of stdin the command reads as passwords with
-    /// `--password-stdin` (`passwd`: the current and the new one).
-    pub fn password_lines(&self) -> usize {
-        match self {
-            Command::Passwd(a) if a.password_stdin => 2,
-            c if c.reads_password_stdin() => 1,
-            _ => 0,
-        }
-    }
-
     /// True for the commands that read a password from stdin.
     pub fn reads_password_stdin(&self) -> bool {
         match self {
@@ -177,8 +167,9 @@ pub struct ShowOpts {
 /// Help and usage errors come back as [`Error::Usage`] or as the help text.
 pub fn parse_line(line: &str) -> Result<ParsedLine> {
     let Some(words) = shlex::split(line) else {
-        return Err(Error::Usage(
-            "unterminated quote (or a trailing backslash) in the line".into(),
+        return Err(Error::invalid(
+            "line",
+            "unterminated quote (or a trailing backslash)",
         ));
     };
     parse_words(words)

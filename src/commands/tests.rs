@@ -488,7 +488,7 @@ fn bad_input_names_the_field_and_writes_nothing() {
         (0, "client update 1", 5, "nothing to change"),
         (0, "client show 42", 6, "client 42"),
         (0, "collaborator show nobody@x.io", 6, "nobody@x.io"),
-        (0, "client add --name 'unterminated", 2, "quote"),
+        (0, "client add --name 'unterminated", 5, "line: unterminated quote"),
         (0, "client frobnicate", 2, "frobnicate"),
     ];
     for (role, line, code, needle) in cases {

@@ -2,21 +2,37 @@ use serde_json::json;
 
 use super::*;
 
+#[derive(Debug, Serialize)]
+struct Row {
+    id: i64,
+    full_name: &'static str,
+    phone: Option<&'static str>,
+    signed: bool,
+    created_at: &'static str,
+}
+
 fn sample() -> Output {
     let rows = vec![
-        json!({"id": 1, "full_name": "Kevin Casey", "phone": null, "signed": true,
-               "created_at": "2021-04-18T10:00:00+02:00"}),
-        json!({"id": 2, "full_name": "Zoë \"Z\", Ltd", "phone": "+1 234", "signed": false,
-               "created_at": "2023-03-29T10:00:00+02:00"}),
-    ]
-    .into_iter()
-    .map(|v| v.as_object().unwrap().clone())
-    .collect();
-    Output::List {
-        keys: &["id", "full_name", "phone", "signed", "created_at"],
-        table_keys: &["id", "full_name", "created_at"],
+        Row {
+            id: 1,
+            full_name: "Kevin Casey",
+            phone: None,
+            signed: true,
+            created_at: "2021-04-18T10:00:00+02:00",
+        },
+        Row {
+            id: 2,
+            full_name: "Zoë \"Z\", Ltd",
+            phone: Some("+1 234"),
+            signed: false,
+            created_at: "2023-03-29T10:00:00+02:00",
+        },
+    ];
+    list(
+        &["id", "full_name", "phone", "signed", "created_at"],
+        &["id", "full_name", "created_at"],
         rows,
-    }
+    )
 }
 
 fn text(output: &Output, format: Format, width: Option<usize>) -> String {
@@ -32,11 +48,7 @@ fn json_lists_are_one_array_with_null_for_absent_values() {
     assert_eq!(value.as_array().unwrap().len(), 2);
     assert_eq!(value[0]["phone"], serde_json::Value::Null);
     assert_eq!(value[1]["full_name"], "Zoë \"Z\", Ltd");
-    let empty = Output::List {
-        keys: &["id"],
-        table_keys: &["id"],
-        rows: vec![],
-    };
+    let empty = list::<Row>(&["id"], &["id"], vec![]);
     assert_eq!(text(&empty, Format::Json, None), "[]\n");
 }
 
@@ -56,11 +68,7 @@ fn csv_has_a_header_of_every_key_and_empty_cells_for_null() {
         lines.next().unwrap(),
         "2,\"Zoë \"\"Z\"\", Ltd\",+1 234,false,2023-03-29T10:00:00+02:00"
     );
-    let empty = Output::List {
-        keys: &["id", "name"],
-        table_keys: &["id"],
-        rows: vec![],
-    };
+    let empty = list::<Row>(&["id", "name"], &["id"], vec![]);
     assert_eq!(text(&empty, Format::Csv, None), "id,name\n");
 }
 

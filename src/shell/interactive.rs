@@ -1,45 +1,167 @@
 //! The interactive `epic>` shell (stdin is a terminal).
+//!
+//! * The prompt names who the session belongs to, fresh after every command:
+//!   `epic> ` logged out, `epic alice@epic.test (sales)> ` logged in,
+//!   `epic (expired) alice@epic.test> ` once the session has expired. It is
+//!   right from the first prompt: a session file left by an earlier `login`
+//!   is checked before it (a signature check and one indexed read, no
+//!   password hashing).
+//! * Tab completion and the greyed usage hint come from [`EpicHelper`];
+//!   history rules are in [`super::history`].
+//! * Ctrl-C abandons the line, Ctrl-D on an empty line or `exit`/`quit`
+//!   leaves with status 0; an error prints its message and the session goes
+//!   on.
 
-use std::io;
+use std::io::{self, BufWriter, IsTerminal};
 
-use rustyline::DefaultEditor;
+use chrono::{DateTime, Utc};
+use rustyline::Editor;
+use rustyline::config::{Behavior, ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
 
+use super::complete::EpicHelper;
+use super::history::HistoryFile;
 use super::{Terminal, run_parsed};
-use crate::commands::{self, Context, Flow};
+use crate::commands::{self, Actor, Context, Flow};
+use crate::error::Error;
+use crate::store::collaborators;
+
+/// How many lines the history keeps.
+const HISTORY_SIZE: usize = 1000;
 
 /// Runs the read-eval-print loop until `exit` or Ctrl-D; returns the status.
 pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
-    let mut editor = match DefaultEditor::new() {
+    // Rustyline draws on stdout: colour needs it to be a terminal as well as
+    // stderr (which `term.colour` looked at).
+    let colour = term.colour && io::stdout().is_terminal();
+    let mut editor = match editor(colour) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: cannot start the line editor: {e}");
             return 1;
         }
     };
+    let mut history = HistoryFile::open(&mut editor);
+    // `--password-stdin` typed at the shell reads "stdin", which is this
+    // terminal: read it without echo so the password never shows.
+    ctx.set_line_source(Box::new(|| {
+        rpassword::read_password()
+            .map(Some)
+            .map_err(|e| Error::io("reading the password from the terminal", e))
+    }));
+    refresh(ctx, &mut editor);
     loop {
-        match editor.readline("epic> ") {
-            Ok(line) => {
-                let parsed = match commands::parse_line(line.trim()) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        term.error(&e);
-                        continue;
-                    }
-                };
-                let stdout = io::stdout();
-                let mut out = stdout.lock();
-                let (_, flow) = run_parsed(ctx, parsed, &mut out, term);
-                if flow == Flow::Exit {
-                    return 0;
-                }
-            }
+        let (plain, coloured) = prompt(ctx.last_actor.as_ref(), Utc::now());
+        if let Some(helper) = editor.helper_mut() {
+            helper.set_prompt(plain.clone(), coloured);
+        }
+        let line = match editor.readline(&plain) {
+            Ok(line) => line,
             Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => return 0,
+            Err(ReadlineError::Eof) => {
+                if io::stderr().is_terminal() {
+                    eprintln!();
+                }
+                return 0;
+            }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: reading the line: {e}");
                 return 1;
             }
+        };
+        history.record(&mut editor, &line);
+        let (code, flow) = run_line(ctx, &line, term);
+        if flow == Flow::Exit {
+            return code;
+        }
+        refresh(ctx, &mut editor);
+    }
+}
+
+fn editor(colour: bool) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
+    let config = Config::builder()
+        .behavior(Behavior::PreferTerm)
+        .auto_add_history(false)
+        .history_ignore_space(true)
+        .history_ignore_dups(true)?
+        .max_history_size(HISTORY_SIZE)?
+        .completion_type(CompletionType::List)
+        .color_mode(if colour {
+            ColorMode::Enabled
+        } else {
+            ColorMode::Disabled
+        })
+        .build();
+    let mut editor = Editor::with_config(config)?;
+    editor.set_helper(Some(EpicHelper::new(colour)));
+    Ok(editor)
+}
+
+/// Parses and runs one line, its output through a locked, buffered stdout
+/// flushed at the end of the command.
+fn run_line(ctx: &mut Context, line: &str, term: &Terminal) -> (i32, Flow) {
+    let parsed = match commands::parse_line(line.trim()) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            term.error(&e);
+            return (e.exit_code().code(), Flow::Continue);
+        }
+    };
+    // The window may have been resized since the last command.
+    let line_term = Terminal {
+        width: Terminal::detect(true).width,
+        colour: term.colour,
+        prefix: String::new(),
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    run_parsed(ctx, parsed, &mut out, &line_term)
+}
+
+/// Re-reads the session for the prompt and the collaborator emails for
+/// completion: one read transaction per command, none per keystroke.
+fn refresh(ctx: &mut Context, editor: &mut Editor<EpicHelper, FileHistory>) {
+    let emails = session_emails(ctx);
+    if let Some(helper) = editor.helper_mut() {
+        helper.set_emails(emails);
+    }
+}
+
+fn session_emails(ctx: &mut Context) -> Vec<String> {
+    if !matches!(ctx.current_token(), Ok(Some(_))) {
+        ctx.last_actor = None;
+        return Vec::new();
+    }
+    match ctx.read(|c, _| collaborators::emails(c)) {
+        Ok(emails) => emails,
+        Err(_) => {
+            // Keep an expired session for the prompt's `(expired)` mark; any
+            // other failure (revoked, account gone) means logged out.
+            let now = Utc::now();
+            if ctx.last_actor.as_ref().is_none_or(|a| a.expires_at > now) {
+                ctx.last_actor = None;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The prompt for `actor` at `now`: plain, and with ANSI colour.
+pub fn prompt(actor: Option<&Actor>, now: DateTime<Utc>) -> (String, String) {
+    const EPIC: &str = "\x1b[1;32mepic\x1b[0m";
+    match actor {
+        None => ("epic> ".into(), format!("{EPIC}> ")),
+        Some(a) if a.expires_at <= now => (
+            format!("epic (expired) {}> ", a.email),
+            format!("{EPIC} \x1b[1;31m(expired)\x1b[0m {}> ", a.email),
+        ),
+        Some(a) => {
+            let dept = a.department.as_str();
+            (
+                format!("epic {} ({dept})> ", a.email),
+                format!("{EPIC} \x1b[36m{}\x1b[0m ({dept})> ", a.email),
+            )
         }
     }
 }

@@ -8,6 +8,7 @@
 //! exit statuses of SPEC.md.
 
 pub mod complete;
+pub mod history;
 pub mod interactive;
 pub mod script;
 

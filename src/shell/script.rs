@@ -220,22 +220,22 @@ pub fn run(
             colour: false,
             prefix: format!("{name}:{number}: "),
         };
+        let mut secret_lines = 0;
         let parsed = line.and_then(|text| {
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
                 Ok(commands::ParsedLine::Empty)
             } else {
+                secret_lines = password_lines(text);
                 commands::parse_line(text)
             }
         });
-        let password_lines = match &parsed {
-            Ok(commands::ParsedLine::Command(c)) => c.password_lines(),
-            Ok(_) => 0,
-            Err(_) => {
-                let l = lines.borrow();
-                usize::from(l.wants_password) * (1 + usize::from(l.passwd))
-            }
-        };
+        if parsed.is_err() && secret_lines == 0 {
+            // A line that could not even be decoded (NUL, not UTF-8, too
+            // long): its raw bytes tell whether it took password lines.
+            let l = lines.borrow();
+            secret_lines = usize::from(l.wants_password) * (1 + usize::from(l.passwd));
+        }
         let (code, flow) = match parsed {
             Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
             Err(e) => {
@@ -243,12 +243,10 @@ pub fn run(
                 (e.exit_code().code(), Flow::Continue)
             }
         };
-        // A `--password-stdin` line that failed before reading its password(s)
-        // leaves them as the next lines: drop them, never run them (they
-        // would be echoed in an "unrecognized subcommand" error).
-        if code != 0 && passwords_from_script {
-            let consumed = lines.borrow().number - number;
-            for _ in consumed..password_lines {
+        if code != 0 && passwords_from_script && lines.borrow().number == number {
+            // The command failed before reading its password line(s): skip
+            // them, so that a password is never run (and echoed) as a command.
+            for _ in 0..secret_lines {
                 let _ = lines.borrow_mut().next_line();
             }
         }
@@ -280,6 +278,18 @@ pub fn run(
         }
     }
     status
+}
+
+/// How many of the following lines a `--password-stdin` command takes from
+/// the script: two for `passwd` (current and new), one for the others.
+/// Looks at the words only, so it also works for a line that fails to parse.
+fn password_lines(text: &str) -> usize {
+    let mut words = text.split_whitespace();
+    let first = words.next();
+    if !words.any(|w| w == "--password-stdin") {
+        return 0;
+    }
+    if first == Some("passwd") { 2 } else { 1 }
 }
 
 fn begin(ctx: &mut Context) -> Result<()> {

@@ -68,6 +68,9 @@ pub struct NewEvent<'a> {
     pub attendees: i64,
     /// Notes.
     pub notes: Option<&'a str>,
+    /// Support contact, when known at creation (imports; `event add` leaves
+    /// it to `event assign`).
+    pub support_contact_id: Option<i64>,
 }
 
 /// Changes to an event; `None` leaves a field alone.
@@ -150,8 +153,8 @@ pub fn insert(c: &Connection, new: &NewEvent<'_>) -> Result<i64> {
     let now = super::now();
     c.prepare_cached(
         "INSERT INTO events (contract_id, name, start_at, end_at, location, attendees, notes,
-                             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                             created_at, updated_at, support_contact_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
     )?
     .execute(params![
         new.contract_id,
@@ -161,7 +164,8 @@ pub fn insert(c: &Connection, new: &NewEvent<'_>) -> Result<i64> {
         new.location,
         new.attendees,
         new.notes,
-        now
+        now,
+        new.support_contact_id
     ])
     .map_err(|e| constraint(e, &[]))?;
     Ok(c.last_insert_rowid())

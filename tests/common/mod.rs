@@ -153,6 +153,134 @@ pub fn assert_ok(out: &Output) {
     );
 }
 
+impl Env {
+    /// A `std::process::Command` for `program` with this environment's
+    /// variables (as [`Env::epic`] sets them), for spawning with custom pipes.
+    pub fn std_command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root())
+            .env("XDG_DATA_HOME", self.root().join("data"))
+            .env("XDG_STATE_HOME", self.root().join("state"))
+            .env("EPIC_ARGON2_COST", "256,1,1")
+            .env("TZ", "Europe/Paris")
+            .env("NO_COLOR", "1")
+            .env("EPIC_DB", &self.db)
+            .current_dir(self.root());
+        cmd
+    }
+
+    /// The directory holding the session token files.
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.data_dir().join("sessions")
+    }
+
+    /// The session token files present now.
+    pub fn token_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.sessions_dir())
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "token"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    /// The one session token file (panics unless there is exactly one).
+    pub fn token_file(&self) -> PathBuf {
+        let files = self.token_files();
+        assert_eq!(files.len(), 1, "token files: {files:?}");
+        files.into_iter().next().expect("one file")
+    }
+
+    /// The saved session token of this environment's database.
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.token_file())
+            .expect("token file")
+            .trim()
+            .to_string()
+    }
+
+    /// A direct connection to the database (bypassing the binary).
+    pub fn db_conn(&self) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(&self.db).expect("open db");
+        c.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("busy timeout");
+        c
+    }
+
+    /// Every row of every table, as text: equal snapshots mean nothing was
+    /// written (audit log and login counters included).
+    pub fn snapshot(&self) -> String {
+        let c = self.db_conn();
+        let mut tables: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("tables")
+            .query_map([], |r| r.get(0))
+            .expect("tables")
+            .map(|r| r.expect("name"))
+            .collect();
+        tables.retain(|t| !t.starts_with("sqlite_"));
+        let mut dump = String::new();
+        for t in tables {
+            dump.push_str(&format!("== {t}\n"));
+            let mut stmt = c
+                .prepare(&format!("SELECT * FROM \"{t}\""))
+                .expect("select");
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).expect("query");
+            while let Some(row) = rows.next().expect("row") {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", row.get::<_, rusqlite::types::Value>(i).expect("v")))
+                    .collect();
+                dump.push_str(&cells.join("|"));
+                dump.push('\n');
+            }
+        }
+        dump
+    }
+
+    /// Runs `args` as a one-shot command and parses its stdout as JSON
+    /// (asserting success).
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args, "");
+        assert_ok(&out);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stdout(&out)))
+    }
+
+    /// The ids of a `list --format json` run with `args`.
+    pub fn ids(&self, args: &[&str]) -> Vec<i64> {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--format", "json"]);
+        self.json(&full)
+            .as_array()
+            .unwrap_or_else(|| panic!("{args:?}: not an array"))
+            .iter()
+            .map(|r| r["id"].as_i64().expect("id"))
+            .collect()
+    }
+}
+
+/// The path of the `epic` binary under test.
+pub fn epic_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_epic"))
+}
+
+/// Asserts the exit status, showing stdout and stderr otherwise.
+pub fn assert_code(out: &Output, expected: i32) {
+    assert_eq!(
+        code(out),
+        expected,
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Sentry receiver, runs with extra environment, logical database dumps.
 // ---------------------------------------------------------------------------
@@ -380,22 +508,6 @@ impl Env {
             .write_stdin(stdin.into())
             .output()
             .expect("run epic")
-    }
-
-    /// The current session token, read from the token file under
-    /// `sessions/` (the only `.token` file there).
-    pub fn token_file(&self) -> Option<PathBuf> {
-        let dir = self.data_dir().join("sessions");
-        std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.extension().is_some_and(|x| x == "token"))
-    }
-
-    /// The current session token's text.
-    pub fn token(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.token_file()?).ok()?;
-        Some(text.trim().to_string())
     }
 }
 
