@@ -206,8 +206,9 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
 }
 
 /// A value refused by its parser (`--attendees -5`) is invalid input naming
-/// the flag, not a usage error.
-fn invalid_value(e: &clap::Error) -> Error {
+/// the flag, not a usage error. The value is echoed escaped, so control and
+/// direction-override characters cannot reach the terminal raw.
+pub(crate) fn invalid_value(e: &clap::Error) -> Error {
     use clap::error::{ContextKind, ContextValue};
     let field = match e.get(ContextKind::InvalidArg) {
         Some(ContextValue::String(arg)) => {
@@ -216,7 +217,7 @@ fn invalid_value(e: &clap::Error) -> Error {
         _ => "value".to_string(),
     };
     let value = match e.get(ContextKind::InvalidValue) {
-        Some(ContextValue::String(v)) => format!("'{v}'"),
+        Some(ContextValue::String(v)) => format!("'{}'", v.escape_debug()),
         _ => "the value".to_string(),
     };
     let reason = e

@@ -103,8 +103,22 @@ impl Terminal {
 
 /// Runs the program with its arguments; returns the exit status.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            // clap's message names no argument and is a usage error (2); a
+            // value that is not UTF-8 is invalid input naming its field.
+            let err = Error::invalid(non_utf8_field(&args), "is not valid UTF-8");
+            Terminal::detect(args.iter().any(|a| a == "--no-color")).error(&err);
+            return err.exit_code().code();
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+            // The same one line naming the field as in the shell and scripts.
+            let err = commands::invalid_value(&e);
+            Terminal::detect(args.iter().any(|a| a == "--no-color")).error(&err);
+            return err.exit_code().code();
+        }
         Err(e) => return clap_exit(&e),
     };
     let term = Terminal::detect(cli.no_color);
@@ -159,6 +173,26 @@ fn front_door(
         Some(_) => script::run_stdin(ctx, options, term),
         None if io::stdin().is_terminal() => interactive::run(ctx, term),
         None => script::run_stdin(ctx, options, term),
+    }
+}
+
+/// The flag whose value is the first argument that is not UTF-8 (`--name`
+/// for `--name <bytes>` or `--name=<bytes>`), else its position.
+fn non_utf8_field(args: &[std::ffi::OsString]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
+        return "argument".to_string();
+    };
+    let bytes = args[i].as_bytes();
+    if bytes.starts_with(b"-")
+        && let Some(eq) = bytes.iter().position(|&b| b == b'=')
+        && let Ok(flag) = std::str::from_utf8(&bytes[..eq])
+    {
+        return flag.to_string();
+    }
+    match i.checked_sub(1).and_then(|p| args[p].to_str()) {
+        Some(prev) if prev.starts_with('-') && i > 1 => prev.to_string(),
+        _ => format!("argument {i}"),
     }
 }
 

@@ -35,12 +35,22 @@ pub struct Lines {
     reader: Box<dyn BufRead>,
     /// The number of the last line read (1-based).
     pub number: usize,
+    /// True when the last line read holds `--password-stdin` (as bytes, so
+    /// also for a line that cannot be decoded or parsed).
+    pub wants_password: bool,
+    /// True when the last line read starts with `passwd` (two password lines).
+    pub passwd: bool,
 }
 
 impl Lines {
     /// Lines read from `reader`.
     pub fn new(reader: Box<dyn BufRead>) -> Lines {
-        Lines { reader, number: 0 }
+        Lines {
+            reader,
+            number: 0,
+            wants_password: false,
+            passwd: false,
+        }
     }
 
     /// The next line without its end-of-line, `None` at the end. A line that
@@ -56,25 +66,38 @@ impl Lines {
             Ok(_) => {}
         }
         self.number += 1;
+        self.passwd = buf.trim_ascii_start().starts_with(b"passwd");
+        self.wants_password = buf
+            .windows(PASSWORD_STDIN.len())
+            .any(|w| w == PASSWORD_STDIN);
         if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
             if let Err(e) = self.skip_rest_of_line() {
                 return Some(Err(e));
             }
             return Some(Err(Error::invalid(
-                "line",
-                format!("longer than {} KiB", MAX_LINE / 1024),
+                field_at(&buf, buf.len()),
+                format!("the line is longer than {} KiB", MAX_LINE / 1024),
             )));
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
-        if buf.contains(&0) {
-            return Some(Err(Error::invalid("line", "contains a NUL byte")));
+        if let Some(nul) = buf.iter().position(|&b| b == 0) {
+            return Some(Err(Error::invalid(
+                field_at(&buf, nul),
+                "contains a NUL byte",
+            )));
         }
-        Some(String::from_utf8(buf).map_err(|_| Error::invalid("line", "is not valid UTF-8")))
+        Some(String::from_utf8(buf).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            Error::invalid(field_at(e.as_bytes(), at), "is not valid UTF-8")
+        }))
     }
 
+    /// Skips to the end of an overlong line, still noticing a
+    /// `--password-stdin` in it (with a tail kept across chunks).
     fn skip_rest_of_line(&mut self) -> Result<()> {
+        let mut tail: Vec<u8> = Vec::new();
         loop {
             let chunk = self
                 .reader
@@ -83,14 +106,49 @@ impl Lines {
             if chunk.is_empty() {
                 return Ok(());
             }
-            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-                self.reader.consume(i + 1);
+            let end = chunk.iter().position(|&b| b == b'\n');
+            let part = &chunk[..end.unwrap_or(chunk.len())];
+            tail.extend_from_slice(part);
+            let seen = tail
+                .windows(PASSWORD_STDIN.len())
+                .any(|w| w == PASSWORD_STDIN);
+            let keep = tail.len().saturating_sub(PASSWORD_STDIN.len());
+            tail.drain(..keep);
+            let n = end.map_or(chunk.len(), |i| i + 1);
+            self.reader.consume(n);
+            self.wants_password |= seen;
+            if end.is_some() {
                 return Ok(());
             }
-            let n = chunk.len();
-            self.reader.consume(n);
         }
     }
+}
+
+const PASSWORD_STDIN: &[u8] = b"--password-stdin";
+
+/// The field a bad byte at `at` belongs to: the last `--flag` before it
+/// (`--notes` in `event update 1 --notes "...\0..."`), else `line`. Lines
+/// that cannot be decoded never reach clap, so this is the best name we have.
+fn field_at(buf: &[u8], at: usize) -> String {
+    buf[..at.min(buf.len())]
+        .split(|b| b.is_ascii_whitespace())
+        .rev()
+        .map(|w| w.trim_ascii_start().strip_prefix(b"'").unwrap_or(w))
+        .map(|w| w.strip_prefix(b"\"").unwrap_or(w))
+        .find(|w| w.starts_with(b"--") && w.len() > 2)
+        .map(|w| {
+            let flag = w
+                .split(|&b| b == b'=' || b == b'\'' || b == b'"')
+                .next()
+                .unwrap_or(w);
+            String::from_utf8_lossy(flag).into_owned()
+        })
+        .filter(|f| {
+            f.chars()
+                .skip(2)
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| "line".to_string())
 }
 
 /// Runs the script on stdin.
@@ -172,6 +230,12 @@ pub fn run(
                 commands::parse_line(text)
             }
         });
+        if parsed.is_err() && secret_lines == 0 {
+            // A line that could not even be decoded (NUL, not UTF-8, too
+            // long): its raw bytes tell whether it took password lines.
+            let l = lines.borrow();
+            secret_lines = usize::from(l.wants_password) * (1 + usize::from(l.passwd));
+        }
         let (code, flow) = match parsed {
             Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
             Err(e) => {

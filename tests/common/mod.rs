@@ -432,3 +432,274 @@ pub fn is_root() -> bool {
         .map(|m| m.uid() == 0)
         .unwrap_or(false)
 }
+
+// ---------------------------------------------------------------------------
+// Sentry receiver, runs with extra environment, logical database dumps.
+// ---------------------------------------------------------------------------
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One HTTP request received: its head (request line and headers) and body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Request line and headers, as text.
+    pub head: String,
+    /// The body, de-chunked if it was chunked.
+    pub body: Vec<u8>,
+}
+
+/// A fake Sentry server on 127.0.0.1: answers `200` to every request (or
+/// never answers, see [`Receiver::silent`]) and records what it received.
+pub struct Receiver {
+    port: u16,
+    requests: Arc<Mutex<Vec<Request>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    /// A receiver that answers `200 OK` and records every request.
+    pub fn start() -> Receiver {
+        Receiver::spawn(true)
+    }
+
+    /// A receiver that accepts connections and never answers nor reads.
+    pub fn silent() -> Receiver {
+        Receiver::spawn(false)
+    }
+
+    fn spawn(answer: bool) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local addr").port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (reqs, conns) = (Arc::clone(&requests), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                conns.fetch_add(1, Ordering::SeqCst);
+                if answer {
+                    let reqs = Arc::clone(&reqs);
+                    std::thread::spawn(move || serve(stream, &reqs));
+                } else {
+                    held.push(stream);
+                }
+            }
+        });
+        Receiver {
+            port,
+            requests,
+            connections,
+        }
+    }
+
+    /// `http://key@127.0.0.1:PORT/1`.
+    pub fn dsn(&self) -> String {
+        format!("http://key@127.0.0.1:{}/1", self.port)
+    }
+
+    /// The port listened on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    /// Every byte received (heads and bodies), for leak checks. Panics if a
+    /// body is compressed: a grep through compressed bytes proves nothing.
+    pub fn all_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for r in self.requests() {
+            assert!(
+                !r.head.to_ascii_lowercase().contains("content-encoding"),
+                "compressed body: leak checks would be blind\n{}",
+                r.head
+            );
+            all.extend_from_slice(r.head.as_bytes());
+            all.extend_from_slice(&r.body);
+        }
+        all
+    }
+
+    /// The payloads of every `event` item of every envelope, in order.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.requests()
+            .iter()
+            .flat_map(|r| envelope_items(&r.body))
+            .filter(|(kind, _)| kind == "event")
+            .map(|(_, payload)| serde_json::from_slice(&payload).expect("event payload is JSON"))
+            .collect()
+    }
+}
+
+/// Answers every request on one connection (keep-alive) with `200`.
+fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>) {
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" || line == "\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let lower = head.to_ascii_lowercase();
+        let header = |name: &str| {
+            lower
+                .lines()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        let mut body = Vec::new();
+        if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+            loop {
+                let mut size = String::new();
+                if reader.read_line(&mut size).unwrap_or(0) == 0 {
+                    return;
+                }
+                let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                    .unwrap_or(0);
+                let mut chunk = vec![0; n + 2];
+                if reader.read_exact(&mut chunk).is_err() {
+                    return;
+                }
+                chunk.truncate(n);
+                body.extend_from_slice(&chunk);
+                if n == 0 {
+                    break;
+                }
+            }
+        } else if let Some(n) = header("content-length:").and_then(|v| v.parse::<usize>().ok()) {
+            body.resize(n, 0);
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+        }
+        requests.lock().expect("lock").push(Request { head, body });
+        if writer
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Splits a Sentry envelope into `(item type, payload)` pairs.
+pub fn envelope_items(body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut items = Vec::new();
+    // Skip the envelope header line.
+    let Some(nl) = body.iter().position(|&b| b == b'\n') else {
+        return items;
+    };
+    let mut rest = &body[nl + 1..];
+    while !rest.is_empty() {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let header: serde_json::Value = match serde_json::from_slice(&rest[..end]) {
+            Ok(h) => h,
+            Err(_) => break,
+        };
+        rest = &rest[(end + 1).min(rest.len())..];
+        let kind = header["type"].as_str().unwrap_or_default().to_string();
+        let len = match header["length"].as_u64() {
+            Some(len) => len as usize,
+            None => rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len()),
+        };
+        let len = len.min(rest.len());
+        items.push((kind, rest[..len].to_vec()));
+        rest = &rest[len..];
+        if rest.first() == Some(&b'\n') {
+            rest = &rest[1..];
+        }
+    }
+    items
+}
+
+/// A port on 127.0.0.1 that nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// True if `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Env {
+    /// Runs the binary with extra environment variables, raw (possibly
+    /// non-UTF-8) arguments and raw stdin.
+    pub fn run_with<A: AsRef<OsStr>>(
+        &self,
+        envs: &[(&str, &str)],
+        args: &[A],
+        stdin: impl Into<Vec<u8>>,
+    ) -> Output {
+        let mut cmd = self.epic();
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.args(args)
+            .write_stdin(stdin.into())
+            .output()
+            .expect("run epic")
+    }
+}
+
+/// A logical dump of the database: every row of every table (schema tables
+/// and `sqlite_sequence` included).
+/// Opened read-only; call it only while no `epic` process runs.
+pub fn dump(db: &Path) -> String {
+    use rusqlite::types::ValueRef;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open database for dump");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect("list tables");
+    let mut out = String::new();
+    for table in tables {
+        out.push_str(&format!("== {table}\n"));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            for i in 0..n {
+                let cell = match row.get_ref(i).expect("cell") {
+                    ValueRef::Null => "NULL".to_string(),
+                    ValueRef::Integer(v) => v.to_string(),
+                    ValueRef::Real(v) => v.to_string(),
+                    ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+                    ValueRef::Blob(b) => format!("{b:?}"),
+                };
+                out.push_str(&cell);
+                out.push('|');
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
