@@ -60,6 +60,14 @@ fn a_session_at_the_keyboard() {
     let mut p = shell(&env, &[("NO_COLOR", "1")], true);
     p.exp_string("epic> ").unwrap();
 
+    // Ctrl-C at the hidden prompt abandons the entry, not the shell.
+    p.send_line("login admin@epic.test").unwrap();
+    p.exp_string("Password: ").unwrap();
+    keys(&mut p, "half a pass");
+    p.send_control('c').unwrap();
+    p.exp_string("password: entry cancelled").unwrap();
+    p.exp_string("epic> ").unwrap();
+
     p.send_line("login admin@epic.test").unwrap();
     p.exp_string("Password: ").unwrap();
     p.send_line(PASSWORD).unwrap();
@@ -154,6 +162,14 @@ fn an_expired_session_is_marked_in_the_prompt() {
     assert_ok(&env.run(&["logout"], ""));
     let mut p = shell(&env, &[("NO_COLOR", "1"), ("EPIC_SESSION_TTL", "1")], true);
     p.exp_string("epic> ").unwrap();
+    // Ctrl-C at the hidden prompt abandons the entry, not the shell.
+    p.send_line("login admin@epic.test").unwrap();
+    p.exp_string("Password: ").unwrap();
+    keys(&mut p, "half a pass");
+    p.send_control('c').unwrap();
+    p.exp_string("password: entry cancelled").unwrap();
+    p.exp_string("epic> ").unwrap();
+
     p.send_line("login admin@epic.test").unwrap();
     p.exp_string("Password: ").unwrap();
     p.send_line(PASSWORD).unwrap();

@@ -10,6 +10,7 @@
 pub mod files;
 pub mod password;
 pub mod token;
+pub mod tty;
 
 pub use password::{Hasher, Password};
 pub use token::{Claims, SigningKey};

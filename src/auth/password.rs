@@ -81,25 +81,13 @@ impl Drop for Password {
 }
 
 /// Fails early, with the advice scripts need, when there is no terminal:
-/// rpassword reads `/dev/tty`, never a piped stdin.
+/// the prompt reads `/dev/tty`, never a piped stdin.
 fn require_terminal() -> Result<()> {
-    match std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-    {
-        Ok(_) => Ok(()),
-        Err(_) => Err(Error::invalid(
-            "password",
-            "no terminal to prompt on; pass --password-stdin and pipe it",
-        )),
-    }
+    super::tty::open_terminal().map(|_| ())
 }
 
 fn prompt(text: &str) -> Result<Password> {
-    rpassword::prompt_password(text)
-        .map(Password::any)
-        .map_err(|e| Error::io("reading the password from the terminal", e))
+    super::tty::prompt(text)
 }
 
 /// Asks twice for a new password on the terminal, without echo; the entries

@@ -24,7 +24,6 @@ use super::complete::EpicHelper;
 use super::history::HistoryFile;
 use super::{Terminal, run_parsed};
 use crate::commands::{self, Actor, Context, Flow};
-use crate::error::Error;
 use crate::store::collaborators;
 
 /// How many lines the history keeps.
@@ -46,9 +45,7 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
     // `--password-stdin` typed at the shell reads "stdin", which is this
     // terminal: read it without echo so the password never shows.
     ctx.set_line_source(Box::new(|| {
-        rpassword::read_password()
-            .map(Some)
-            .map_err(|e| Error::io("reading the password from the terminal", e))
+        crate::auth::tty::prompt("").map(|p| Some(p.expose().to_string()))
     }));
     refresh(ctx, &mut editor);
     loop {
