@@ -11,6 +11,8 @@
 --   * Money is integer cents (euros); never a float.
 --   * Emails are unique case-insensitively (COLLATE NOCASE; emails are ASCII).
 --   * Every index has a unique, descriptive name.
+--   * Record ids are AUTOINCREMENT: an id is never reused after a deletion,
+--     so the audit trail and Sentry reports never mix two people up.
 
 CREATE TABLE departments (
     id   INTEGER PRIMARY KEY,
@@ -20,7 +22,7 @@ CREATE TABLE departments (
 INSERT INTO departments (id, name) VALUES (1, 'management'), (2, 'sales'), (3, 'support');
 
 CREATE TABLE collaborators (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     employee_number TEXT    NOT NULL UNIQUE
                     CHECK (length(employee_number) BETWEEN 1 AND 32),
     full_name       TEXT    NOT NULL CHECK (length(full_name) BETWEEN 1 AND 200),
@@ -41,7 +43,7 @@ CREATE TABLE collaborators (
 CREATE INDEX idx_collaborators_department ON collaborators (department_id);
 
 CREATE TABLE clients (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     full_name        TEXT    NOT NULL CHECK (length(full_name) BETWEEN 1 AND 200),
     email            TEXT    NOT NULL UNIQUE COLLATE NOCASE
                      CHECK (length(email) BETWEEN 3 AND 254 AND email LIKE '_%@_%._%'),
@@ -57,7 +59,7 @@ CREATE INDEX idx_clients_sales_contact ON clients (sales_contact_id);
 CREATE INDEX idx_clients_full_name ON clients (full_name);
 
 CREATE TABLE contracts (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id   INTEGER NOT NULL REFERENCES clients (id) ON DELETE RESTRICT,
     total_cents INTEGER NOT NULL CHECK (total_cents BETWEEN 0 AND 1000000000000),
     due_cents   INTEGER NOT NULL CHECK (due_cents >= 0 AND due_cents <= total_cents),
@@ -71,7 +73,7 @@ CREATE INDEX idx_contracts_unsigned ON contracts (id) WHERE signed_at IS NULL;
 CREATE INDEX idx_contracts_unpaid ON contracts (id) WHERE due_cents > 0;
 
 CREATE TABLE payments (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     contract_id  INTEGER NOT NULL REFERENCES contracts (id) ON DELETE RESTRICT,
     amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
     paid_at      INTEGER NOT NULL,
@@ -83,7 +85,7 @@ CREATE INDEX idx_payments_contract ON payments (contract_id);
 CREATE INDEX idx_payments_recorded_by ON payments (recorded_by);
 
 CREATE TABLE events (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     contract_id        INTEGER NOT NULL REFERENCES contracts (id) ON DELETE RESTRICT,
     name               TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     start_at           INTEGER NOT NULL,

@@ -271,3 +271,25 @@ fn backup_writes_a_consistent_copy_and_refuses_to_overwrite() {
         crate::ExitCode::Conflict
     );
 }
+
+#[test]
+fn ids_are_never_reused_after_a_deletion() {
+    let (_dir, store) = seeded();
+    let c = store.conn().unwrap();
+    let new = |email: &str| {
+        collaborators::insert(
+            &c,
+            &collaborators::NewCollaborator {
+                employee_number: email,
+                full_name: "N",
+                email,
+                department: crate::domain::Department::Support,
+                password_hash: HASH,
+            },
+        )
+        .unwrap()
+    };
+    let first = new("gone@x.io");
+    collaborators::delete(&c, first).unwrap();
+    assert!(new("next@x.io") > first);
+}
