@@ -118,6 +118,63 @@ pub fn list<T: Serialize + Tabular + std::fmt::Debug + 'static>(
     }
 }
 
+/// JSON or CSV rows written one at a time, as a query yields them (lists
+/// of any size in constant memory).
+pub enum Stream<'a> {
+    /// A JSON array, one object per line.
+    Json {
+        /// Where to write.
+        out: &'a mut dyn Write,
+        /// Rows written so far.
+        rows: usize,
+    },
+    /// CSV with a header row.
+    Csv {
+        /// The CSV writer (buffered).
+        w: Box<csv::Writer<&'a mut dyn Write>>,
+    },
+}
+
+impl<'a> Stream<'a> {
+    /// A stream of rows with `keys` in `format` (JSON, else CSV).
+    pub fn new(
+        out: &'a mut dyn Write,
+        format: Format,
+        keys: &'static [&'static str],
+    ) -> io::Result<Self> {
+        if format == Format::Json {
+            return Ok(Stream::Json { out, rows: 0 });
+        }
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        w.write_record(keys).map_err(csv_error)?;
+        Ok(Stream::Csv { w: Box::new(w) })
+    }
+
+    /// Writes one row.
+    pub fn push<T: Serialize>(&mut self, row: &T) -> io::Result<()> {
+        match self {
+            Stream::Json { out, rows } => {
+                out.write_all(if *rows == 0 { b"[\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut **out, row)?;
+                *rows += 1;
+                Ok(())
+            }
+            Stream::Csv { w } => w.serialize(row).map_err(csv_error),
+        }
+    }
+
+    /// Ends the output (the closing bracket of JSON; flushes CSV).
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            Stream::Json { out, rows: 0 } => out.write_all(b"[]\n"),
+            Stream::Json { out, .. } => out.write_all(b"\n]\n"),
+            Stream::Csv { mut w } => w.flush(),
+        }
+    }
+}
+
 /// Keys holding RFC 3339 instants, shown shortened in tables.
 const TIME_KEYS: &[&str] = &["created_at", "updated_at", "signed_at", "start", "end"];
 

@@ -1,5 +1,7 @@
 //! `client add | list | show | update | reassign`.
 
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -145,11 +147,12 @@ impl Verb {
 }
 
 /// Runs a `client` verb.
-pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Output> {
     match verb {
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
+            let format = args.opts.format;
             ctx.read(|c, actor| {
                 let sales_contact_id = match (&args.sales, args.mine) {
                     (Some(key), _) => Some(collaborators::find(c, key)?.id),
@@ -160,7 +163,12 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     sales_contact_id,
                     search: args.search.clone(),
                 };
-                Ok(list(KEYS, TABLE_KEYS, clients::list(c, &filter, &q)?))
+                if format == Format::Table {
+                    return Ok(list(KEYS, TABLE_KEYS, clients::list(c, &filter, &q)?));
+                }
+                super::stream(out, format, KEYS, |visit| {
+                    clients::each(c, &filter, &q, visit)
+                })
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&clients::get(c, id)?)))),

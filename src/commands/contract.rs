@@ -1,5 +1,7 @@
 //! `contract add | list | show | update | sign | pay`.
 
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -143,11 +145,12 @@ impl Verb {
 }
 
 /// Runs a `contract` verb.
-pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Output> {
     match verb {
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
+            let format = args.opts.format;
             ctx.read(|c, actor| {
                 let filter = contracts::ContractFilter {
                     unsigned: args.unsigned,
@@ -155,7 +158,12 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     sales_contact_id: args.mine.then_some(actor.id),
                     client_id: args.client,
                 };
-                Ok(list(KEYS, TABLE_KEYS, contracts::list(c, &filter, &q)?))
+                if format == Format::Table {
+                    return Ok(list(KEYS, TABLE_KEYS, contracts::list(c, &filter, &q)?));
+                }
+                super::stream(out, format, KEYS, |visit| {
+                    contracts::each(c, &filter, &q, visit)
+                })
             })
         }
         Verb::Show { id, .. } => {

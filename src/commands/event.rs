@@ -1,5 +1,7 @@
 //! `event add | list | show | update | assign`.
 
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -176,11 +178,12 @@ impl Verb {
 }
 
 /// Runs an `event` verb.
-pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Output> {
     match verb {
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
+            let format = args.opts.format;
             ctx.read(|c, actor| {
                 let support_contact_id = match (&args.support, args.mine) {
                     (Some(key), _) => Some(collaborators::find(c, key)?.id),
@@ -193,7 +196,12 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
                 };
-                Ok(list(KEYS, TABLE_KEYS, events::list(c, &filter, &q)?))
+                if format == Format::Table {
+                    return Ok(list(KEYS, TABLE_KEYS, events::list(c, &filter, &q)?));
+                }
+                super::stream(out, format, KEYS, |visit| {
+                    events::each(c, &filter, &q, visit)
+                })
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),

@@ -22,6 +22,7 @@ pub mod session;
 pub use context::{Actor, Context};
 
 use std::error::Error as _;
+use std::io::Write;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -247,8 +248,25 @@ pub enum Flow {
     Exit,
 }
 
-/// Runs one command and returns what to print.
-pub fn execute(ctx: &mut Context, command: Command) -> Result<(Output, Flow)> {
+/// Streams the rows `each` yields to `out` as JSON or CSV, inside the
+/// command's read transaction; the returned output is empty.
+pub(crate) fn stream<T: serde::Serialize>(
+    out: &mut dyn Write,
+    format: Format,
+    keys: &'static [&'static str],
+    each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
+) -> Result<Output> {
+    let write_error = |e| Error::io("writing the output", e);
+    let mut rows = crate::render::Stream::new(out, format, keys).map_err(write_error)?;
+    each(&mut |row| rows.push(&row).map_err(write_error))?;
+    rows.finish().map_err(write_error)?;
+    Ok(Output::Nothing)
+}
+
+/// Runs one command and returns what to print. Large lists in JSON or CSV
+/// are streamed to `out` as they are read; everything else comes back as an
+/// [`Output`] to render once the command's transaction has committed.
+pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Result<(Output, Flow)> {
     crate::report::set_command(&command.name(), None);
     let output = match command {
         Command::Init(args) => session::init(ctx, &args)?,
@@ -258,9 +276,9 @@ pub fn execute(ctx: &mut Context, command: Command) -> Result<(Output, Flow)> {
         Command::Whoami => session::whoami(ctx)?,
         Command::Passwd(args) => session::passwd(ctx, &args)?,
         Command::Collaborator(verb) => collaborator::execute(ctx, verb)?,
-        Command::Client(verb) => client::execute(ctx, verb)?,
-        Command::Contract(verb) => contract::execute(ctx, verb)?,
-        Command::Event(verb) => event::execute(ctx, verb)?,
+        Command::Client(verb) => client::execute(ctx, verb, out)?,
+        Command::Contract(verb) => contract::execute(ctx, verb, out)?,
+        Command::Event(verb) => event::execute(ctx, verb, out)?,
         Command::Doctor => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),

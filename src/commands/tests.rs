@@ -39,7 +39,9 @@ fn run(ctx: &mut Context, feed: &Feed, line: &str) -> i32 {
         feed.borrow_mut().push_back(PASSWORD.to_string());
     }
     let result = match parse_line(line) {
-        Ok(ParsedLine::Command(command)) => execute(ctx, *command).map(|_| ()),
+        Ok(ParsedLine::Command(command)) => {
+            execute(ctx, *command, &mut std::io::sink()).map(|_| ())
+        }
         Ok(_) => Ok(()),
         Err(e) => Err(e),
     };
@@ -366,7 +368,7 @@ fn backup_is_management_only_and_copies_the_key() {
 fn a_refusal_names_the_rule() {
     let (_dir, mut ctx, _feed) = world(1);
     let err = match parse_line("client update 2 --contacted").unwrap() {
-        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
         _ => unreachable!(),
     };
     assert_eq!(
@@ -380,7 +382,9 @@ fn error_of(ctx: &mut Context, feed: &Feed, line: &str) -> Error {
         feed.borrow_mut().push_back(PASSWORD.to_string());
     }
     let result = match parse_line(line) {
-        Ok(ParsedLine::Command(command)) => execute(ctx, *command).map(|_| ()),
+        Ok(ParsedLine::Command(command)) => {
+            execute(ctx, *command, &mut std::io::sink()).map(|_| ())
+        }
         Ok(_) => Ok(()),
         Err(e) => Err(e),
     };
@@ -560,7 +564,7 @@ fn logout_and_passwd_revoke_sessions() {
         .borrow_mut()
         .extend([PASSWORD.to_string(), "a brand new password".to_string()]);
     let out = match parse_line("passwd --password-stdin").unwrap() {
-        ParsedLine::Command(c) => execute(&mut one, *c),
+        ParsedLine::Command(c) => execute(&mut one, *c, &mut std::io::sink()),
         _ => unreachable!(),
     };
     assert!(out.is_ok(), "{out:?}");
@@ -579,7 +583,7 @@ fn five_failures_lock_the_account() {
     for _ in 0..5 {
         feed.borrow_mut().push_back("wrong password!".into());
         let err = match parse_line("login s1@x.io --password-stdin").unwrap() {
-            ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+            ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
             _ => unreachable!(),
         };
         assert!(
@@ -589,14 +593,14 @@ fn five_failures_lock_the_account() {
     }
     feed.borrow_mut().push_back(PASSWORD.into());
     let err = match parse_line("login s1@x.io --password-stdin").unwrap() {
-        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
         _ => unreachable!(),
     };
     assert!(err.to_string().contains("locked"), "{err}");
     // An unknown email gets the same answer as a wrong password.
     feed.borrow_mut().push_back(PASSWORD.into());
     let err = match parse_line("login ghost@x.io --password-stdin").unwrap() {
-        ParsedLine::Command(c) => execute(&mut ctx, *c).unwrap_err(),
+        ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
         _ => unreachable!(),
     };
     assert_eq!(

@@ -256,11 +256,16 @@ pub fn run_one(
     term: &Terminal,
 ) -> (i32, Flow) {
     let format = command.format();
-    match commands::execute(ctx, command) {
+    match commands::execute(ctx, command, out) {
         Ok((output, flow)) => match write_out(out, &output, format, term) {
             Ok(()) => (0, flow),
             Err(e) => output_failure(term, e),
         },
+        // A list streamed into a closed pipe (`| head`) or a full disk.
+        Err(Error::Io { context, source }) if context == "writing the output" => {
+            ctx.discard_reports();
+            output_failure(term, source)
+        }
         Err(e) => {
             ctx.discard_reports();
             (report(term, &e), Flow::Continue)

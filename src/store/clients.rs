@@ -140,6 +140,22 @@ pub fn get(c: &Connection, id: i64) -> Result<Client> {
 
 /// Lists clients.
 pub fn list(c: &Connection, filter: &ClientFilter, q: &ListQuery) -> Result<Vec<Client>> {
+    let mut rows = Vec::new();
+    each(c, filter, q, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Calls `f` with each of the clients `list` would return, in order, as the
+/// query yields them: nothing is held in memory but the current row.
+pub fn each(
+    c: &Connection,
+    filter: &ClientFilter,
+    q: &ListQuery,
+    mut visit: impl FnMut(Client) -> Result<()>,
+) -> Result<()> {
     let mut f = Filter::default();
     if let Some(id) = filter.sales_contact_id {
         f.bind("cl.sales_contact_id = ?", [Value::Integer(id)]);
@@ -154,8 +170,11 @@ pub fn list(c: &Connection, filter: &ClientFilter, q: &ListQuery) -> Result<Vec<
     }
     let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "cl.id")?);
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
+    while let Some(row) = rows.next()? {
+        visit(from_row(row)?)?;
+    }
+    Ok(())
 }
 
 /// Applies `changes` and, with `contacted`, records a contact now. Any

@@ -135,6 +135,22 @@ pub fn get(c: &Connection, id: i64) -> Result<Contract> {
 
 /// Lists contracts.
 pub fn list(c: &Connection, filter: &ContractFilter, q: &ListQuery) -> Result<Vec<Contract>> {
+    let mut rows = Vec::new();
+    each(c, filter, q, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Calls `f` with each of the contracts `list` would return, in order, as the
+/// query yields them: nothing is held in memory but the current row.
+pub fn each(
+    c: &Connection,
+    filter: &ContractFilter,
+    q: &ListQuery,
+    mut visit: impl FnMut(Contract) -> Result<()>,
+) -> Result<()> {
     let mut f = Filter::default();
     if filter.unsigned {
         f.add("ct.signed_at IS NULL");
@@ -150,8 +166,11 @@ pub fn list(c: &Connection, filter: &ContractFilter, q: &ListQuery) -> Result<Ve
     }
     let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ct.id")?);
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
+    while let Some(row) = rows.next()? {
+        visit(from_row(row)?)?;
+    }
+    Ok(())
 }
 
 /// Sets the total and the amount due (both already validated together).

@@ -181,6 +181,22 @@ pub fn get(c: &Connection, id: i64) -> Result<Event> {
 
 /// Lists events.
 pub fn list(c: &Connection, filter: &EventFilter, q: &ListQuery) -> Result<Vec<Event>> {
+    let mut rows = Vec::new();
+    each(c, filter, q, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Calls `f` with each of the events `list` would return, in order, as the
+/// query yields them: nothing is held in memory but the current row.
+pub fn each(
+    c: &Connection,
+    filter: &EventFilter,
+    q: &ListQuery,
+    mut visit: impl FnMut(Event) -> Result<()>,
+) -> Result<()> {
     let mut f = Filter::default();
     if filter.unassigned {
         f.add("ev.support_contact_id IS NULL");
@@ -196,8 +212,11 @@ pub fn list(c: &Connection, filter: &EventFilter, q: &ListQuery) -> Result<Vec<E
     }
     let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ev.id")?);
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
+    while let Some(row) = rows.next()? {
+        visit(from_row(row)?)?;
+    }
+    Ok(())
 }
 
 /// Applies `changes` (already validated together: end after start).
