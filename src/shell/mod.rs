@@ -71,7 +71,9 @@ impl Terminal {
     /// Reads the state of this process's stdout and stderr.
     pub fn detect(no_color: bool) -> Terminal {
         let width = if io::stdout().is_terminal() {
-            terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
+            terminal_size::terminal_size()
+                .map(|(w, _)| w.0 as usize)
+                .filter(|&w| w >= 20)
         } else {
             None
         };
