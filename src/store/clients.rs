@@ -140,12 +140,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Client> {
 
 /// Lists clients.
 pub fn list(c: &Connection, filter: &ClientFilter, q: &ListQuery) -> Result<Vec<Client>> {
-    let mut rows = Vec::new();
-    each(c, filter, q, |row| {
-        rows.push(row);
-        Ok(())
-    })?;
-    Ok(rows)
+    super::query::collect(|visit| each(c, filter, q, visit))
 }
 
 /// Calls `f` with each of the clients `list` would return, in order, as the
@@ -168,13 +163,7 @@ pub fn each(
             3,
         );
     }
-    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "cl.id")?);
-    let mut stmt = c.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
-    while let Some(row) = rows.next()? {
-        visit(from_row(row)?)?;
-    }
-    Ok(())
+    f.each(c, SELECT, &q.tail(SORTABLE, "cl.id")?, from_row, &mut visit)
 }
 
 /// Applies `changes` and, with `contacted`, records a contact now. Any

@@ -193,10 +193,8 @@ pub fn list(
             3,
         );
     }
-    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "id")?);
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(&f.params), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let tail = q.tail(SORTABLE, "id")?;
+    super::query::collect(|visit| f.each(c, SELECT, &tail, from_row, visit))
 }
 
 const ACCOUNT: &str = "SELECT id, email, full_name, department_id, token_version, password_hash,

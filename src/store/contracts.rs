@@ -135,12 +135,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Contract> {
 
 /// Lists contracts.
 pub fn list(c: &Connection, filter: &ContractFilter, q: &ListQuery) -> Result<Vec<Contract>> {
-    let mut rows = Vec::new();
-    each(c, filter, q, |row| {
-        rows.push(row);
-        Ok(())
-    })?;
-    Ok(rows)
+    super::query::collect(|visit| each(c, filter, q, visit))
 }
 
 /// Calls `f` with each of the contracts `list` would return, in order, as the
@@ -164,13 +159,7 @@ pub fn each(
     if let Some(id) = filter.client_id {
         f.bind("ct.client_id = ?", [Value::Integer(id)]);
     }
-    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ct.id")?);
-    let mut stmt = c.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
-    while let Some(row) = rows.next()? {
-        visit(from_row(row)?)?;
-    }
-    Ok(())
+    f.each(c, SELECT, &q.tail(SORTABLE, "ct.id")?, from_row, &mut visit)
 }
 
 /// Sets the total and the amount due (both already validated together).

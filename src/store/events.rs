@@ -181,12 +181,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Event> {
 
 /// Lists events.
 pub fn list(c: &Connection, filter: &EventFilter, q: &ListQuery) -> Result<Vec<Event>> {
-    let mut rows = Vec::new();
-    each(c, filter, q, |row| {
-        rows.push(row);
-        Ok(())
-    })?;
-    Ok(rows)
+    super::query::collect(|visit| each(c, filter, q, visit))
 }
 
 /// Calls `f` with each of the events `list` would return, in order, as the
@@ -210,13 +205,7 @@ pub fn each(
     if let Some(id) = filter.contract_id {
         f.bind("ev.contract_id = ?", [Value::Integer(id)]);
     }
-    let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ev.id")?);
-    let mut stmt = c.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(&f.params))?;
-    while let Some(row) = rows.next()? {
-        visit(from_row(row)?)?;
-    }
-    Ok(())
+    f.each(c, SELECT, &q.tail(SORTABLE, "ev.id")?, from_row, &mut visit)
 }
 
 /// Applies `changes` (already validated together: end after start).

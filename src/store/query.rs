@@ -4,6 +4,7 @@
 //! aggregate's whitelist, filters are fixed fragments with bound values.
 
 use rusqlite::types::Value;
+use rusqlite::{Connection, Row};
 
 use crate::error::{Error, Result};
 
@@ -111,6 +112,39 @@ impl Filter {
             format!(" WHERE {}", self.clauses.join(" AND "))
         }
     }
+}
+
+impl Filter {
+    /// Runs `select` with this filter and `tail` (order and limit), calling
+    /// `visit` with each row as the query yields it.
+    pub(crate) fn each<T>(
+        &self,
+        c: &Connection,
+        select: &str,
+        tail: &str,
+        from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
+        visit: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        let sql = format!("{select}{}{tail}", self.sql());
+        let mut stmt = c.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(&self.params))?;
+        while let Some(row) = rows.next()? {
+            visit(from_row(row)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects into a vector the rows an `each`-style function yields.
+pub(crate) fn collect<T>(
+    each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
+) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    each(&mut |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// Escapes LIKE wildcards so `50%` searches for a literal percent sign
