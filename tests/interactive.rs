@@ -16,6 +16,7 @@ use rexpect::session::{PtySession, spawn_with_options};
 fn shell(env: &Env, extra: &[(&str, &str)], strip: bool) -> PtySession {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_epic"));
     cmd.env_clear()
+        .envs(inherited())
         .env("HOME", env.root())
         .env("XDG_DATA_HOME", env.root().join("data"))
         .env("XDG_STATE_HOME", env.root().join("state"))

@@ -9,6 +9,16 @@ use std::process::Output;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// The variables a child keeps from this process despite `env_clear`: the
+/// coverage runner's profile path (so `cargo llvm-cov` measures the spawned
+/// binaries too).
+pub fn inherited() -> Vec<(String, std::ffi::OsString)> {
+    ["LLVM_PROFILE_FILE", "CARGO_LLVM_COV_TARGET_DIR"]
+        .into_iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v)))
+        .collect()
+}
+
 /// The password of every account the helpers create.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -47,6 +57,7 @@ impl Env {
     pub fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("epic").expect("binary");
         cmd.env_clear()
+            .envs(inherited())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root())
             .env("XDG_DATA_HOME", self.root().join("data"))
@@ -159,6 +170,7 @@ impl Env {
     pub fn std_command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
+            .envs(inherited())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root())
             .env("XDG_DATA_HOME", self.root().join("data"))
@@ -293,6 +305,7 @@ impl Env {
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_epic"));
         cmd.env_clear()
+            .envs(inherited())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root())
             .env("XDG_DATA_HOME", self.root().join("data"))
