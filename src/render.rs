@@ -27,48 +27,19 @@ pub enum Format {
     Csv,
 }
 
-/// The rows of a list, kept typed so JSON and CSV serialize each row
-/// straight to the writer without an intermediate map per row.
-pub trait Rows: std::fmt::Debug {
-    /// Number of rows.
-    fn len(&self) -> usize;
-    /// True when there is no row.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Writes row `i` as one compact JSON object.
-    fn write_json(&self, i: usize, out: &mut dyn Write) -> io::Result<()>;
-    /// Writes every row as CSV records (no header).
-    fn write_csv(&self, out: &mut csv::Writer<&mut dyn Write>) -> csv::Result<()>;
-    /// Row `i`'s table cells for `keys`.
-    fn cells(&self, i: usize, keys: &[&str]) -> Vec<String>;
-}
-
 /// A row that knows how a table shows each of its keys.
 pub trait Tabular {
     /// The cell text of `key` (short local times, `yes`/`no`, empty for absent).
     fn cell(&self, key: &str) -> String;
 }
 
-impl<T: Serialize + Tabular + std::fmt::Debug> Rows for Vec<T> {
-    fn len(&self) -> usize {
-        self.as_slice().len()
-    }
-
-    fn write_json(&self, i: usize, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer(out, &self[i]).map_err(io::Error::from)
-    }
-
-    fn write_csv(&self, out: &mut csv::Writer<&mut dyn Write>) -> csv::Result<()> {
-        self.iter().try_for_each(|row| out.serialize(row))
-    }
-
-    fn cells(&self, i: usize, keys: &[&str]) -> Vec<String> {
-        keys.iter().map(|k| self[i].cell(k)).collect()
-    }
+/// The table cells of `row` for `keys`.
+pub fn cells<T: Tabular>(row: &T, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| row.cell(k)).collect()
 }
 
 mod cells;
+mod grid;
 
 /// What a command produced.
 #[derive(Debug)]
@@ -86,14 +57,13 @@ pub enum Output {
     },
     /// One record (`show`).
     Record(Record),
-    /// Several records (`list`).
-    List {
-        /// Every key, in order (JSON and CSV).
+    /// Several records as table cells (`list`; JSON and CSV lists are
+    /// streamed by [`Stream`] instead).
+    Table {
+        /// The header.
         keys: &'static [&'static str],
-        /// The keys a table shows, so it stays readable.
-        table_keys: &'static [&'static str],
-        /// The rows.
-        rows: Box<dyn Rows>,
+        /// One vector of cells per row, in `keys` order.
+        rows: Vec<Vec<String>>,
     },
 }
 
@@ -102,19 +72,6 @@ pub fn record<T: Serialize>(row: &T) -> Record {
     match serde_json::to_value(row) {
         Ok(Value::Object(map)) => map,
         _ => Record::new(),
-    }
-}
-
-/// Builds a list output from serializable rows.
-pub fn list<T: Serialize + Tabular + std::fmt::Debug + 'static>(
-    keys: &'static [&'static str],
-    table_keys: &'static [&'static str],
-    rows: Vec<T>,
-) -> Output {
-    Output::List {
-        keys,
-        table_keys,
-        rows: Box::new(rows),
     }
 }
 
@@ -182,7 +139,7 @@ const TIME_KEYS: &[&str] = &["created_at", "updated_at", "signed_at", "start", "
 /// when the output is not a terminal (then values are never truncated).
 pub fn render(
     out: &mut dyn Write,
-    output: &Output,
+    output: Output,
     format: Format,
     width: Option<usize>,
 ) -> io::Result<()> {
@@ -190,41 +147,18 @@ pub fn render(
         (Output::Nothing, _) => Ok(()),
         (Output::Message(text), _) => writeln!(out, "{text}"),
         (Output::Created { record, .. }, Format::Json) | (Output::Record(record), Format::Json) => {
-            serde_json::to_writer_pretty(&mut *out, record)?;
+            serde_json::to_writer_pretty(&mut *out, &record)?;
             writeln!(out)
         }
         (Output::Created { id, .. }, _) => writeln!(out, "{id}"),
-        (Output::Record(record), Format::Csv) => csv_record(out, record),
-        (Output::Record(record), Format::Table) => vertical(out, record, width),
-        (Output::List { rows, .. }, Format::Json) => json_rows(out, rows.as_ref()),
-        (Output::List { keys, rows, .. }, Format::Csv) => csv_rows(out, keys, rows.as_ref()),
-        (
-            Output::List {
-                table_keys, rows, ..
-            },
-            Format::Table,
-        ) => {
-            let cells = (0..rows.len()).map(|i| rows.cells(i, table_keys)).collect();
-            table(out, table_keys, cells, width)
-        }
+        (Output::Record(record), Format::Csv) => csv_record(out, &record),
+        (Output::Record(record), Format::Table) => vertical(out, &record, width),
+        (Output::Table { keys, mut rows }, _) => grid::print(out, keys, &mut rows, width),
     }
 }
 
 fn keys_of(record: &Record) -> Vec<&str> {
     record.keys().map(String::as_str).collect()
-}
-
-/// One JSON array, one record per line: valid JSON that still greps well.
-fn json_rows(out: &mut dyn Write, rows: &dyn Rows) -> io::Result<()> {
-    if rows.is_empty() {
-        return writeln!(out, "[]");
-    }
-    out.write_all(b"[\n")?;
-    for i in 0..rows.len() {
-        rows.write_json(i, out)?;
-        out.write_all(if i + 1 < rows.len() { b",\n" } else { b"\n" })?;
-    }
-    out.write_all(b"]\n")
 }
 
 /// One record as a header row and a value row.
@@ -237,16 +171,6 @@ fn csv_record(out: &mut dyn Write, record: &Record) -> io::Result<()> {
         other => other.to_string(),
     });
     w.write_record(values).map_err(csv_error)?;
-    w.flush()
-}
-
-/// A header of every key (even with no row), then the rows.
-fn csv_rows(out: &mut dyn Write, keys: &[&str], rows: &dyn Rows) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(out);
-    w.write_record(keys).map_err(csv_error)?;
-    rows.write_csv(&mut w).map_err(csv_error)?;
     w.flush()
 }
 
@@ -268,28 +192,6 @@ fn cell_text(key: &str, value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
-}
-
-fn table(
-    out: &mut dyn Write,
-    keys: &[&str],
-    mut cells: Vec<Vec<String>>,
-    width: Option<usize>,
-) -> io::Result<()> {
-    if let Some(width) = width {
-        fit(keys, &mut cells, width);
-    }
-    let mut t = Table::new();
-    t.set_format(boxed());
-    t.set_titles(Row::new(keys.iter().map(|k| Cell::new(k)).collect()));
-    for row in &cells {
-        t.add_row(Row::new(row.iter().map(|c| Cell::new(c)).collect()));
-    }
-    // prettytable returns the writer's own io::Error: keep its kind, so a
-    // closed pipe stays `BrokenPipe` (a quiet exit), not a generic error.
-    t.print(out)?;
-    let n = cells.len();
-    writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })
 }
 
 /// A record as a two-column key/value table.
@@ -343,57 +245,6 @@ fn wrap(text: &str, room: usize) -> String {
         lines.push(current);
     }
     lines.join("\n")
-}
-
-/// Shrinks the widest columns, cutting their values with `…`, until the
-/// table fits in `width` terminal columns.
-fn fit(keys: &[&str], cells: &mut [Vec<String>], width: usize) {
-    let mut widths: Vec<usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            cells
-                .iter()
-                .map(|r| r[i].width())
-                .chain([k.width()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    // Each column costs its width plus 3 (padding and separator), plus 1.
-    let total = |w: &[usize]| w.iter().sum::<usize>() + 3 * w.len() + 1;
-    while total(&widths) > width {
-        let (i, widest) = widths
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, w)| **w)
-            .map(|(i, w)| (i, *w))
-            .unwrap_or((0, 0));
-        let floor = keys[i].width().max(4);
-        if widest <= floor {
-            break; // cannot shrink further; let the terminal wrap
-        }
-        widths[i] = widest - 1;
-    }
-    for row in cells.iter_mut() {
-        for (i, cell) in row.iter_mut().enumerate() {
-            if cell.width() > widths[i] {
-                *cell = truncate(cell, widths[i]);
-            }
-        }
-    }
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    for ch in text.chars() {
-        if out.as_str().width() + ch.to_string().as_str().width() + 1 > width {
-            break;
-        }
-        out.push(ch);
-    }
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::domain::text::{COMPANY_MAX, NAME_MAX};
 use crate::domain::{Department, Email, Phone, Text};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, list, record};
+use crate::render::{Format, Output, record};
 use crate::store::{clients, collaborators};
 
 /// Output keys of a client (SPEC.md "Output contract").
@@ -163,10 +163,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     sales_contact_id,
                     search: args.search.clone(),
                 };
-                if format == Format::Table {
-                    return Ok(list(KEYS, TABLE_KEYS, clients::list(c, &filter, &q)?));
-                }
-                super::stream(out, format, KEYS, |visit| {
+                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
                     clients::each(c, &filter, &q, visit)
                 })
             })

@@ -1,5 +1,7 @@
 //! `collaborator add | list | show | update | delete` (writes: management).
 
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -7,7 +9,7 @@ use super::{Context, ListOpts, ShowOpts};
 use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, list, record};
+use crate::render::{Format, Output, record};
 use crate::report::BusinessEvent;
 use crate::store::{clients, collaborators, events};
 
@@ -134,7 +136,7 @@ impl Verb {
 }
 
 /// Runs a `collaborator` verb.
-pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
+pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Output> {
     match verb {
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
@@ -144,9 +146,12 @@ pub fn execute(ctx: &mut Context, verb: Verb) -> Result<Output> {
                 .map(|d| Department::parse("--department", d))
                 .transpose()?;
             let q = args.opts.query();
+            let format = args.opts.format;
             ctx.read(|c, _| {
                 let rows = collaborators::list(c, department, args.search.as_deref(), &q)?;
-                Ok(list(KEYS, KEYS, rows))
+                super::list_rows(out, format, KEYS, KEYS, |visit| {
+                    rows.into_iter().try_for_each(visit)
+                })
             })
         }
         Verb::Show { key, .. } => {

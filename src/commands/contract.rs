@@ -9,7 +9,7 @@ use super::{Context, ListOpts, ShowOpts};
 use crate::domain::Money;
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, list, record};
+use crate::render::{Format, Output, record};
 use crate::report::BusinessEvent;
 use crate::store::{clients, contracts};
 
@@ -158,10 +158,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     sales_contact_id: args.mine.then_some(actor.id),
                     client_id: args.client,
                 };
-                if format == Format::Table {
-                    return Ok(list(KEYS, TABLE_KEYS, contracts::list(c, &filter, &q)?));
-                }
-                super::stream(out, format, KEYS, |visit| {
+                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
                     contracts::each(c, &filter, &q, visit)
                 })
             })

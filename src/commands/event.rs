@@ -10,7 +10,7 @@ use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, list, record};
+use crate::render::{Format, Output, record};
 use crate::store::{self, collaborators, contracts, events};
 
 /// Output keys of an event (SPEC.md "Output contract").
@@ -115,7 +115,7 @@ pub struct ListArgs {
     /// Only events whose support contact you are
     #[arg(long, conflicts_with = "support")]
     pub mine: bool,
-    /// Only events that start in the future
+    /// Only events that start in the future (soonest first unless --sort)
     #[arg(long)]
     pub upcoming: bool,
     /// Only this contract's events
@@ -182,7 +182,12 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
     match verb {
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
-            let q = args.opts.query();
+            let mut q = args.opts.query();
+            if args.upcoming && q.sort.is_none() {
+                // Soonest first; also lets SQLite walk the start index and
+                // stop at --limit instead of sorting every future event.
+                q.sort = Some(crate::store::SortKey::parse("start"));
+            }
             let format = args.opts.format;
             ctx.read(|c, actor| {
                 let support_contact_id = match (&args.support, args.mine) {
@@ -196,10 +201,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
                 };
-                if format == Format::Table {
-                    return Ok(list(KEYS, TABLE_KEYS, events::list(c, &filter, &q)?));
-                }
-                super::stream(out, format, KEYS, |visit| {
+                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
                     events::each(c, &filter, &q, visit)
                 })
             })

@@ -192,7 +192,18 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
     if words.is_empty() {
         return Ok(ParsedLine::Empty);
     }
-    match Line::try_parse_from(words) {
+    // Build the clap tree once per thread: building it costs more than
+    // parsing a line, and scripts parse thousands.
+    thread_local! {
+        static TREE: std::cell::RefCell<clap::Command> = std::cell::RefCell::new(
+            <Line as clap::CommandFactory>::command(),
+        );
+    }
+    let parsed = TREE.with(|tree| {
+        let matches = tree.borrow_mut().try_get_matches_from_mut(words)?;
+        <Line as clap::FromArgMatches>::from_arg_matches(&matches)
+    });
+    match parsed {
         Ok(line) => Ok(ParsedLine::Command(Box::new(line.command))),
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp
@@ -263,6 +274,29 @@ pub(crate) fn stream<T: serde::Serialize>(
     Ok(Output::Nothing)
 }
 
+/// A list in `format`: table cells collected for [`Output::Table`] (only
+/// the shown keys, never the whole records), or JSON/CSV streamed to `out`.
+pub(crate) fn list_rows<T: serde::Serialize + crate::render::Tabular>(
+    out: &mut dyn Write,
+    format: Format,
+    keys: &'static [&'static str],
+    table_keys: &'static [&'static str],
+    each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
+) -> Result<Output> {
+    if format != Format::Table {
+        return stream(out, format, keys, each);
+    }
+    let mut rows = Vec::new();
+    each(&mut |row| {
+        rows.push(crate::render::cells(&row, table_keys));
+        Ok(())
+    })?;
+    Ok(Output::Table {
+        keys: table_keys,
+        rows,
+    })
+}
+
 /// Runs one command and returns what to print. Large lists in JSON or CSV
 /// are streamed to `out` as they are read; everything else comes back as an
 /// [`Output`] to render once the command's transaction has committed.
@@ -275,7 +309,7 @@ pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Resu
         Command::Logout => session::logout(ctx)?,
         Command::Whoami => session::whoami(ctx)?,
         Command::Passwd(args) => session::passwd(ctx, &args)?,
-        Command::Collaborator(verb) => collaborator::execute(ctx, verb)?,
+        Command::Collaborator(verb) => collaborator::execute(ctx, verb, out)?,
         Command::Client(verb) => client::execute(ctx, verb, out)?,
         Command::Contract(verb) => contract::execute(ctx, verb, out)?,
         Command::Event(verb) => event::execute(ctx, verb, out)?,

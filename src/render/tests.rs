@@ -22,8 +22,11 @@ impl Tabular for Row {
     }
 }
 
-fn sample() -> Output {
-    let rows = vec![
+const KEYS: &[&str] = &["id", "full_name", "phone", "signed", "created_at"];
+const TABLE_KEYS: &[&str] = &["id", "full_name", "created_at"];
+
+fn rows() -> Vec<Row> {
+    vec![
         Row {
             id: 1,
             full_name: "Kevin Casey",
@@ -38,34 +41,45 @@ fn sample() -> Output {
             signed: false,
             created_at: "2023-03-29T10:00:00+02:00",
         },
-    ];
-    list(
-        &["id", "full_name", "phone", "signed", "created_at"],
-        &["id", "full_name", "created_at"],
-        rows,
-    )
+    ]
 }
 
-fn text(output: &Output, format: Format, width: Option<usize>) -> String {
+fn streamed(format: Format, rows: Vec<Row>) -> String {
+    let mut buf = Vec::new();
+    let mut stream = Stream::new(&mut buf, format, KEYS).unwrap();
+    for row in &rows {
+        stream.push(row).unwrap();
+    }
+    stream.finish().unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+fn text(output: Output, format: Format, width: Option<usize>) -> String {
     let mut buf = Vec::new();
     render(&mut buf, output, format, width).unwrap();
     String::from_utf8(buf).unwrap()
 }
 
+fn table() -> Output {
+    Output::Table {
+        keys: TABLE_KEYS,
+        rows: rows().iter().map(|r| cells(r, TABLE_KEYS)).collect(),
+    }
+}
+
 #[test]
 fn json_lists_are_one_array_with_null_for_absent_values() {
-    let out = text(&sample(), Format::Json, None);
+    let out = streamed(Format::Json, rows());
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value.as_array().unwrap().len(), 2);
     assert_eq!(value[0]["phone"], serde_json::Value::Null);
     assert_eq!(value[1]["full_name"], "Zoë \"Z\", Ltd");
-    let empty = list::<Row>(&["id"], &["id"], vec![]);
-    assert_eq!(text(&empty, Format::Json, None), "[]\n");
+    assert_eq!(streamed(Format::Json, vec![]), "[]\n");
 }
 
 #[test]
 fn csv_has_a_header_of_every_key_and_empty_cells_for_null() {
-    let out = text(&sample(), Format::Csv, None);
+    let out = streamed(Format::Csv, rows());
     let mut lines = out.lines();
     assert_eq!(
         lines.next().unwrap(),
@@ -79,46 +93,72 @@ fn csv_has_a_header_of_every_key_and_empty_cells_for_null() {
         lines.next().unwrap(),
         "2,\"Zoë \"\"Z\"\", Ltd\",+1 234,false,2023-03-29T10:00:00+02:00"
     );
-    let empty = list::<Row>(&["id", "name"], &["id"], vec![]);
-    assert_eq!(text(&empty, Format::Csv, None), "id,name\n");
+    assert_eq!(
+        streamed(Format::Csv, vec![]),
+        "id,full_name,phone,signed,created_at\n"
+    );
 }
 
 #[test]
-fn tables_show_the_table_keys_with_short_times_and_never_cut_when_piped() {
-    let out = text(&sample(), Format::Table, None);
-    assert!(out.contains("Kevin Casey"));
-    assert!(out.contains("2021-04-18 10:00"));
+fn tables_show_the_table_keys_and_never_cut_when_piped() {
+    let out = text(table(), Format::Table, None);
+    assert!(
+        out.contains("│ 1  │ Kevin Casey  │ 2021-04-18 10:00 │"),
+        "{out}"
+    );
+    assert!(out.starts_with("┌────┬"), "{out}");
     assert!(!out.contains("phone"));
     assert!(out.ends_with("(2 rows)\n"));
+    // Every line of the box has the same width.
+    let widths: Vec<usize> = out
+        .lines()
+        .filter(|l| !l.starts_with('('))
+        .map(unicode_width::UnicodeWidthStr::width)
+        .collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{out}");
     // Fitting a narrow terminal cuts values with an ellipsis.
-    let narrow = text(&sample(), Format::Table, Some(34));
+    let narrow = text(table(), Format::Table, Some(34));
     assert!(narrow.contains('…'), "{narrow}");
     for line in narrow.lines() {
         assert!(unicode_width::UnicodeWidthStr::width(line) <= 34, "{line}");
     }
+    let empty = Output::Table {
+        keys: TABLE_KEYS,
+        rows: vec![],
+    };
+    assert!(text(empty, Format::Table, None).ends_with("(0 rows)\n"));
 }
 
 #[test]
 fn created_prints_the_id_or_the_record_in_json_and_show_is_vertical() {
-    let record = json!({"id": 7, "notes": "a long note"})
+    let record = json!({"id": 7, "notes": "a long note", "signed": true, "phone": null})
         .as_object()
         .unwrap()
         .clone();
-    let created = Output::Created {
+    let created = |record: &Record| Output::Created {
         id: 7,
         record: record.clone(),
     };
-    assert_eq!(text(&created, Format::Table, None), "7\n");
+    assert_eq!(text(created(&record), Format::Table, None), "7\n");
     let json: serde_json::Value =
-        serde_json::from_str(&text(&created, Format::Json, None)).unwrap();
+        serde_json::from_str(&text(created(&record), Format::Json, None)).unwrap();
     assert_eq!(json["id"], 7);
-    let shown = text(&Output::Record(record.clone()), Format::Table, None);
+    let shown = text(Output::Record(record.clone()), Format::Table, None);
     assert!(shown.contains("notes") && shown.contains("a long note"));
-    let wrapped = text(&Output::Record(record), Format::Table, Some(20));
-    assert!(wrapped.lines().count() > 4, "{wrapped}");
-    assert_eq!(text(&Output::Nothing, Format::Table, None), "");
+    assert!(shown.contains("yes"), "{shown}");
+    let wrapped = text(Output::Record(record.clone()), Format::Table, Some(20));
+    assert!(wrapped.lines().count() > 5, "{wrapped}");
+    let csv = text(Output::Record(record), Format::Csv, None);
+    assert_eq!(csv, "id,notes,signed,phone\n7,a long note,true,\n");
+    assert_eq!(text(Output::Nothing, Format::Table, None), "");
     assert_eq!(
-        text(&Output::Message("hi".into()), Format::Json, None),
+        text(Output::Message("hi".into()), Format::Json, None),
         "hi\n"
     );
+}
+
+#[test]
+fn truncation_counts_display_columns() {
+    assert_eq!(grid::truncate("abcdef", 4), "abc…");
+    assert_eq!(grid::truncate("日本語テキスト", 5), "日本…");
 }

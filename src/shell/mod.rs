@@ -241,7 +241,7 @@ pub fn run_parsed(
         commands::ParsedLine::Empty => (0, Flow::Continue),
         commands::ParsedLine::Help(text) => {
             let help = Output::Message(text.trim_end().into());
-            match write_out(out, &help, Format::Table, term) {
+            match write_out(out, help, Format::Table, term) {
                 Ok(()) => (0, Flow::Continue),
                 Err(e) => output_failure(term, e),
             }
@@ -259,7 +259,7 @@ pub fn run_one(
 ) -> (i32, Flow) {
     let format = command.format();
     match commands::execute(ctx, command, out) {
-        Ok((output, flow)) => match write_out(out, &output, format, term) {
+        Ok((output, flow)) => match write_out(out, output, format, term) {
             Ok(()) => (0, flow),
             Err(e) => output_failure(term, e),
         },
@@ -277,7 +277,7 @@ pub fn run_one(
 
 fn write_out(
     out: &mut dyn Write,
-    output: &Output,
+    output: Output,
     format: Format,
     term: &Terminal,
 ) -> io::Result<()> {

@@ -83,7 +83,10 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
-        probe(path, flags)?;
+        // Held until the pool has its own connection: closing the last
+        // connection of a WAL database deletes (and the next open recreates)
+        // its -wal and -shm files, a cost every command would pay.
+        let probed = probe(path, flags)?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(flags)
             .with_init(configure);
@@ -100,6 +103,7 @@ impl Store {
             path: path.to_path_buf(),
         };
         let mut conn = store.conn()?;
+        drop(probed);
         migrate::to_latest(&mut conn)?;
         Ok(store)
     }
@@ -150,7 +154,7 @@ impl Store {
 /// cannot write fails at once with a clear message. Read-only is detected
 /// right after the open, before any statement: a read-only connection on a
 /// WAL database would create `-wal`/`-shm` files that lock the owner out.
-fn probe(path: &Path, flags: OpenFlags) -> Result<()> {
+fn probe(path: &Path, flags: OpenFlags) -> Result<Connection> {
     let read_only = || {
         Error::io(
             format!(
@@ -182,7 +186,7 @@ fn probe(path: &Path, flags: OpenFlags) -> Result<()> {
         }
         _ => Error::Database(e),
     })?;
-    Ok(())
+    Ok(conn)
 }
 
 fn open_error(path: &Path, e: &r2d2::Error) -> Error {
