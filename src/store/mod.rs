@@ -95,6 +95,11 @@ impl Store {
         let pool = r2d2::Pool::builder()
             .max_size(2)
             .min_idle(Some(0))
+            // r2d2 starts three helper threads by default; one is plenty for
+            // two connections and saves a command ~0.2 ms of start-up.
+            .thread_pool(std::sync::Arc::new(
+                scheduled_thread_pool::ScheduledThreadPool::new(1),
+            ))
             .connection_timeout(Duration::from_secs(5))
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
