@@ -181,7 +181,35 @@ pub fn write_secret_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(
         return Err(Error::io(format!("replacing {}", path.display()), e));
     }
     sync_dir(parent(path));
+    sweep_stale_temps(path);
     Ok(())
+}
+
+/// Removes temporary siblings of `path` that a killed writer left behind
+/// (older than a minute, so a concurrent writer's file is never touched).
+fn sweep_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(parent(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if !(file_name.starts_with(&prefix) && file_name.ends_with(".tmp")) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes and fsyncs a fresh, randomly named sibling of `path`.

@@ -238,3 +238,23 @@ fn empty_or_corrupt_token_files() {
     write_secret_atomically(&path, &vec![b'a'; 70_000], 0o600).unwrap();
     assert!(auth_msg(read_token(&path)).contains("too large"));
 }
+
+#[test]
+fn a_killed_writers_stale_temp_file_is_swept_but_a_fresh_one_is_kept() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("x.token");
+    let stale = dir.path().join(".x.token.0011223344556677.tmp");
+    let fresh = dir.path().join(".x.token.8899aabbccddeeff.tmp");
+    let other = dir.path().join(".y.token.0011223344556677.tmp");
+    for p in [&stale, &fresh, &other] {
+        fs::write(p, "half").unwrap();
+    }
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for p in [&stale, &other] {
+        File::options().write(true).open(p).unwrap().set_modified(old).unwrap();
+    }
+    write_token(&path, "eyJhbGciOiJIUzI1NiJ9.e30.c2ln").unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+    assert!(other.exists(), "another file's temporaries are not ours to remove");
+}
