@@ -83,10 +83,7 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
-        // Held until the pool has its own connection: closing the last
-        // connection of a WAL database deletes (and the next open recreates)
-        // its -wal and -shm files, a cost every command would pay.
-        let probed = probe(path, flags)?;
+        check_writable(path)?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(flags)
             .with_init(configure);
@@ -108,7 +105,9 @@ impl Store {
             path: path.to_path_buf(),
         };
         let mut conn = store.conn()?;
-        drop(probed);
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only(path));
+        }
         migrate::to_latest(&mut conn)?;
         Ok(store)
     }
@@ -159,39 +158,51 @@ impl Store {
 /// cannot write fails at once with a clear message. Read-only is detected
 /// right after the open, before any statement: a read-only connection on a
 /// WAL database would create `-wal`/`-shm` files that lock the owner out.
-fn probe(path: &Path, flags: OpenFlags) -> Result<Connection> {
-    let read_only = || {
-        Error::io(
-            format!(
-                "cannot open the database {} for writing: it is read-only for this user \
-                 (check the owner and permissions of the file and of its folder, and \
-                 whether the filesystem is mounted read-only)",
-                path.display()
-            ),
-            std::io::Error::other("SQLite opened it read-only"),
-        )
-    };
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| {
-        Error::io(
-            format!("cannot open the database {}", path.display()),
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
-    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
-        return Err(read_only());
+/// The error for a database this user may not write.
+fn read_only(path: &Path) -> Error {
+    Error::io(
+        format!(
+            "cannot open the database {} for writing: it is read-only for this user \
+             (check the owner and permissions of the file and of its folder, and \
+             whether the filesystem is mounted read-only)",
+            path.display()
+        ),
+        std::io::Error::other("not writable"),
+    )
+}
+
+/// Fails fast, before SQLite opens anything, when this user cannot write
+/// the database, its `-wal`/`-shm` files, or (when those must be created)
+/// its folder. SQLite would otherwise open it read-only, and a read-only
+/// open of a WAL database can leave `-wal`/`-shm` files that lock its owner
+/// out. A few `access(2)` calls: no second connection per command.
+fn check_writable(path: &Path) -> Result<()> {
+    use nix::unistd::{AccessFlags, access};
+    let rw = AccessFlags::R_OK | AccessFlags::W_OK;
+    if access(path, rw).is_err() {
+        return Err(read_only(path));
     }
-    configure(&mut conn).map_err(|e| match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if matches!(
-                f.code,
-                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
-            ) =>
-        {
-            read_only()
+    let sidecar = |suffix: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let (wal, shm) = (sidecar("-wal"), sidecar("-shm"));
+    for file in [&wal, &shm] {
+        if file.exists() && access(file.as_path(), rw).is_err() {
+            return Err(read_only(path));
         }
-        _ => Error::Database(e),
-    })?;
-    Ok(conn)
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !(wal.exists() && shm.exists())
+        && access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_err()
+    {
+        return Err(read_only(path));
+    }
+    Ok(())
 }
 
 fn open_error(path: &Path, e: &r2d2::Error) -> Error {
@@ -245,20 +256,16 @@ fn create_file(path: &Path) -> Result<()> {
 /// Per-connection settings, applied once when the pool opens a connection.
 pub fn configure(c: &mut Connection) -> rusqlite::Result<()> {
     // The busy timeout must come first: switching to WAL takes a lock.
+    // (The last connection to close still checkpoints and deletes the WAL:
+    // keeping it, with SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, made every later
+    // process rebuild the WAL index on open, and a mix of one-shot adds and
+    // lists 65 % slower.)
     c.busy_timeout(Duration::from_secs(30))?;
     c.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
          PRAGMA trusted_schema = OFF;",
-    )?;
-    // Every one-shot command closes the database: without this, each close
-    // checkpoints the WAL into the file and deletes it (two more fsyncs and
-    // a file created and removed per command). SQLite still checkpoints
-    // automatically every 1000 pages, inside a commit.
-    c.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
     )?;
     Ok(())
 }

@@ -251,10 +251,18 @@ fn a_killed_writers_stale_temp_file_is_swept_but_a_fresh_one_is_kept() {
     }
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     for p in [&stale, &other] {
-        File::options().write(true).open(p).unwrap().set_modified(old).unwrap();
+        File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
     }
     write_token(&path, "eyJhbGciOiJIUzI1NiJ9.e30.c2ln").unwrap();
     assert!(!stale.exists());
     assert!(fresh.exists());
-    assert!(other.exists(), "another file's temporaries are not ours to remove");
+    assert!(
+        other.exists(),
+        "another file's temporaries are not ours to remove"
+    );
 }
