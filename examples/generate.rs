@@ -148,7 +148,8 @@ fn main() -> epic::Result<()> {
                     client_id: client,
                     total: Money::from_cents(total).expect("in range"),
                     due: Money::from_cents(due).expect("in range"),
-                    signed: is_signed,
+                    signed_at: is_signed.then_some(now),
+                    created_at: None,
                 },
             )?;
             if is_signed {

@@ -129,7 +129,10 @@ impl Error {
 
     /// A not-found error, e.g. `not_found("client", 42)`.
     pub fn not_found(entity: &str, key: impl fmt::Display) -> Self {
-        Error::NotFound(format!("{entity} {key} not found").into())
+        // The key may be user text: escape control characters so a message
+        // stays one plain line.
+        let key = key.to_string();
+        Error::NotFound(format!("{entity} {} not found", key.escape_debug()).into())
     }
 
     /// A conflict error.

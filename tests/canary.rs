@@ -218,7 +218,7 @@ fn passwords_and_tokens_leak_nowhere_and_the_email_only_where_it_is_data() {
     );
     assert_eq!(code(out), 3, "a client is no account");
     s.login("ada@epic.test", CANARY_PASSWORD);
-    let out = s.run(&["backup", "/proc/epic-canary/copy.db"], "", false);
+    let out = s.run(&["backup", "/proc/epic-canary-copy.db"], "", false);
     assert_eq!(code(out), 1, "{}", stderr(out));
     s.ok(
         &[

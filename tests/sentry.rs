@@ -182,7 +182,7 @@ fn the_receiver_gets_exactly_the_story_events_with_tags_and_no_secret() {
     let out = run(
         &env,
         &dsn,
-        &["backup", "/proc/epic-no-such-dir/copy.db"],
+        &["backup", "/proc/epic-no-such-dir-copy.db"],
         "",
     );
     assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
@@ -489,7 +489,7 @@ fn without_a_dsn_nothing_is_sent() {
         ] {
             assert_ok(&env.run_with(&envs, &args, stdin));
         }
-        let out = env.run_with(&envs, &["backup", "/proc/epic-no-such-dir/x.db"], "");
+        let out = env.run_with(&envs, &["backup", "/proc/epic-no-such-dir-x.db"], "");
         assert_eq!(code(&out), 1);
     };
     env.init();

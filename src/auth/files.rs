@@ -31,7 +31,8 @@ pub fn key_path(db_path: &Path) -> PathBuf {
 /// process may already be using it): [`Error::Conflict`] if it exists.
 ///
 /// The file is 0600, except 0640 when the database's directory is
-/// group-shared (setgid bit or group-writable): there the whole team opens
+/// group-shared (setgid bit, and not world-writable like /tmp; the same rule
+/// as the database file's 0660): there the whole team opens
 /// the database and must read the key to log in, while the SPEC's threat
 /// model already grants staff the database file itself. Others never get
 /// access.
@@ -39,7 +40,7 @@ pub fn create_key(db_path: &Path) -> Result<SigningKey> {
     let path = key_path(db_path);
     let dir = parent(&path);
     let shared = fs::metadata(dir)
-        .map(|m| m.mode() & 0o2020 != 0)
+        .map(|m| m.mode() & 0o2000 != 0 && m.mode() & 0o002 == 0)
         .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
     let key = SigningKey::generate()?;
     let tmp = write_temp(&path, key.as_bytes(), if shared { 0o640 } else { 0o600 })?;
@@ -75,15 +76,45 @@ pub fn load_key(db_path: &Path) -> Result<SigningKey> {
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
     refuse_non_file(&path, &meta, "signing key")?;
-    if meta.mode() & 0o007 != 0 {
+    // Others may not touch it at all, and nobody but the owner may replace
+    // it (whoever writes the key can mint sessions for every account).
+    if meta.mode() & 0o027 != 0 {
         return Err(Error::auth(format!(
-            "signing key {} is accessible to other users (mode {:03o}); run `chmod o= {}`",
+            "signing key {} is writable by its group or open to others (mode {:03o}); run `chmod go-w,o= {}`",
             path.display(),
             meta.mode() & 0o777,
             path.display()
         )));
     }
     SigningKey::from_bytes(read_same_file(&path, &meta)?)
+}
+
+/// Replaces the signing key with a fresh one (`init` on a database with no
+/// account yet): tokens signed for an earlier database at this path die.
+pub fn rotate_key(db_path: &Path) -> Result<SigningKey> {
+    match fs::remove_file(key_path(db_path)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("replacing the signing key", e)),
+    }
+    create_key(db_path)
+}
+
+/// Writes `key` beside the database at `db_path` (a backup's copy), refusing
+/// to replace a file that is already there.
+pub fn save_key_copy(db_path: &Path, key: &SigningKey) -> Result<()> {
+    let path = key_path(db_path);
+    let tmp = write_temp(&path, key.as_bytes(), 0o600)?;
+    let linked = fs::hard_link(&tmp, &path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
+            "{} already exists; choose a new file",
+            path.display()
+        ))),
+        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
+    }
 }
 
 /// [`load_key`], or [`create_key`] when there is none yet. Two processes

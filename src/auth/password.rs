@@ -232,7 +232,18 @@ impl Hasher {
     /// email then takes as long as a wrong password, and does not reveal
     /// which emails have accounts.
     pub fn verify_dummy(&self, p: &Password) {
-        let dummy = self.dummy.get_or_init(|| {
+        let _ = self.verify(self.dummy_hash(), p);
+    }
+
+    /// Computes the dummy hash now, outside any timing an attacker sees:
+    /// call it before every login, so that the first unknown email of a
+    /// process does not pay for a hash on top of the verify.
+    pub fn prepare_dummy(&self) {
+        let _ = self.dummy_hash();
+    }
+
+    fn dummy_hash(&self) -> &str {
+        self.dummy.get_or_init(|| {
             // A fixed salt is fine here (nothing is protected by this hash)
             // and spares the OS RNG; it can only fail on invalid parameters,
             // which `Params` has already refused.
@@ -240,8 +251,7 @@ impl Hasher {
                 .hash_password_with_salt(b"epic-dummy-password", b"epic-dummy-salt!")
                 .map(|h| h.to_string())
                 .unwrap_or_default()
-        });
-        let _ = self.verify(dummy, p);
+        })
     }
 }
 

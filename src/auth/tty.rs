@@ -82,6 +82,28 @@ pub fn prompt(text: &str) -> Result<Password> {
     Ok(Password::any(text.trim_end_matches('\r').to_string()))
 }
 
+/// Shows `text` on the terminal and reads one line, echoed (the email at
+/// `login`). Without a terminal, the `field` is required on the command line.
+pub fn prompt_line(text: &str, field: &'static str) -> Result<String> {
+    use std::io::{BufRead, BufReader};
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| Error::invalid(field, "required (no terminal to ask on)"))?;
+    let mut writer = &tty;
+    writer
+        .write_all(text.as_bytes())
+        .and_then(|()| writer.flush())
+        .map_err(terminal_error)?;
+    let mut line = String::new();
+    BufReader::new(&tty)
+        .take(1024)
+        .read_line(&mut line)
+        .map_err(terminal_error)?;
+    Ok(line.trim().to_string())
+}
+
 /// Reads up to and including the terminator (`\n` or Ctrl-C); empty at EOF.
 fn read_entry(mut tty: &File) -> Result<Zeroizing<Vec<u8>>> {
     let mut entry = Zeroizing::new(Vec::with_capacity(64));

@@ -67,11 +67,7 @@ pub fn backup(ctx: &mut Context, args: &BackupArgs) -> Result<Output> {
     ctx.read(|c, actor| {
         policy::check(Action::Maintain, actor.department, actor.id)?;
         store::backup(c, &args.file)?;
-        auth::files::write_secret_atomically(
-            &auth::files::key_path(&args.file),
-            key.as_bytes(),
-            0o600,
-        )?;
+        auth::files::save_key_copy(&args.file, &key)?;
         Ok(Output::Message(format!(
             "backed up to {}",
             args.file.display()

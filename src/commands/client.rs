@@ -47,6 +47,7 @@ pub enum Verb {
     /// Show one client
     Show {
         /// Client id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         #[command(flatten)]
         #[allow(missing_docs)]
@@ -57,10 +58,14 @@ pub enum Verb {
     /// Give a client to another sales collaborator (management)
     Reassign {
         /// Client id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         /// The new sales contact
         #[arg(long, value_name = "ID|EMAIL")]
         sales: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ShowOpts,
     },
 }
 
@@ -105,6 +110,7 @@ pub struct ListArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UpdateArgs {
     /// Client id
+    #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
     pub id: i64,
     /// New full name
     #[arg(long)]
@@ -112,15 +118,18 @@ pub struct UpdateArgs {
     /// New email
     #[arg(long)]
     pub email: Option<String>,
-    /// New phone
+    /// New phone ("" clears it)
     #[arg(long)]
     pub phone: Option<String>,
-    /// New company name
+    /// New company name ("" clears it)
     #[arg(long)]
     pub company: Option<String>,
     /// Record a contact now (sets the last-contact date)
     #[arg(long)]
     pub contacted: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
 }
 
 impl Verb {
@@ -140,8 +149,8 @@ impl Verb {
         match self {
             Verb::Add(a) => a.opts.format,
             Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } => opts.format,
-            _ => Format::Table,
+            Verb::Show { opts, .. } | Verb::Reassign { opts, .. } => opts.format,
+            Verb::Update(a) => a.opts.format,
         }
     }
 }
@@ -170,7 +179,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&clients::get(c, id)?)))),
         Verb::Update(args) => update(ctx, &args),
-        Verb::Reassign { id, sales } => reassign(ctx, id, &sales),
+        Verb::Reassign { id, sales, .. } => reassign(ctx, id, &sales),
     }
 }
 
@@ -227,15 +236,20 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
             .as_deref()
             .map(|v| Email::parse("--email", v).map(Email::into_string))
             .transpose()?,
+        // An empty value clears these optional fields.
         phone: args
             .phone
             .as_deref()
-            .map(|v| Phone::parse("--phone", v).map(Phone::into_string))
+            .map(|v| clearable(v, |v| Phone::parse("--phone", v).map(Phone::into_string)))
             .transpose()?,
         company_name: args
             .company
             .as_deref()
-            .map(|v| Text::parse("--company", v, COMPANY_MAX).map(Text::into_string))
+            .map(|v| {
+                clearable(v, |v| {
+                    Text::parse("--company", v, COMPANY_MAX).map(Text::into_string)
+                })
+            })
             .transpose()?,
     };
     let mut fields = Vec::new();
@@ -264,6 +278,15 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         tx.audit("update", "client", args.id, json!({"fields": fields}))?;
         Ok(Output::Record(record(&clients::get(tx.conn, args.id)?)))
     })
+}
+
+/// `None` for an empty (or blank) value, which clears an optional field.
+fn clearable(value: &str, parse: impl Fn(&str) -> Result<String>) -> Result<Option<String>> {
+    if value.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(value).map(Some)
+    }
 }
 
 fn reassign(ctx: &mut Context, id: i64, sales: &str) -> Result<Output> {

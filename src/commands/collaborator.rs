@@ -110,6 +110,9 @@ pub struct UpdateArgs {
     /// Read the new password from stdin
     #[arg(long, requires = "reset_password")]
     pub password_stdin: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
 }
 
 impl Verb {
@@ -130,7 +133,8 @@ impl Verb {
             Verb::Add(a) => a.opts.format,
             Verb::List(a) => a.opts.format,
             Verb::Show { opts, .. } => opts.format,
-            _ => Format::Table,
+            Verb::Update(a) => a.opts.format,
+            Verb::Delete { .. } => Format::Table,
         }
     }
 }

@@ -314,6 +314,29 @@ impl Context {
         self.hold_reports = hold;
     }
 
+    /// True inside an enclosing transaction (an `--atomic` script), where a
+    /// command's writes are undone if the script fails.
+    pub fn transaction_open(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
+    }
+
+    /// Refuses commands whose effects must survive a rollback (counting
+    /// failed logins, revoking sessions) inside an `--atomic` script.
+    pub fn refuse_in_transaction(&self, command: &str) -> Result<()> {
+        if self.transaction_open() {
+            return Err(Error::conflict(format!(
+                "`{command}` cannot run inside an --atomic script: its effects must not be rolled back"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Queues a business event for after the command (and any enclosing
+    /// `--atomic` transaction) commits.
+    pub fn queue_report(&mut self, event: BusinessEvent) {
+        self.reports.push(event);
+    }
+
     /// Sends the business events of committed commands.
     pub fn flush_reports(&mut self) {
         if self.hold_reports {
@@ -330,10 +353,17 @@ impl Context {
     }
 }
 
+/// One line of stdin for `--password-stdin`, at most 4 KiB.
 fn read_stdin_line() -> Result<Option<String>> {
+    use std::io::{BufRead, Read};
     let mut line = String::new();
     let n = std::io::stdin()
+        .lock()
+        .take(4096)
         .read_line(&mut line)
-        .map_err(|e| Error::io("reading stdin", e))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::invalid("password", "not valid UTF-8"),
+            _ => Error::io("reading stdin", e),
+        })?;
     Ok((n > 0).then_some(line))
 }

@@ -49,6 +49,7 @@ pub enum Verb {
     /// Show one contract
     Show {
         /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         #[command(flatten)]
         #[allow(missing_docs)]
@@ -57,6 +58,7 @@ pub enum Verb {
     /// Change the total or the amount due (management, or the client's sales contact)
     Update {
         /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         /// New total amount
         #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
@@ -64,15 +66,23 @@ pub enum Verb {
         /// New amount still due
         #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
         due: Option<String>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ShowOpts,
     },
     /// Mark a contract as signed (management, or the client's sales contact)
     Sign {
         /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ShowOpts,
     },
     /// Record a payment: lowers the amount due (management, or the client's sales contact)
     Pay {
         /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         /// Amount paid, e.g. 1500 or "1 500,50"
         #[arg(allow_hyphen_values = true)]
@@ -84,7 +94,7 @@ pub enum Verb {
 #[derive(Debug, Clone, Args)]
 pub struct AddArgs {
     /// Client id
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_id, allow_negative_numbers = true)]
     pub client: i64,
     /// Total amount in euros, e.g. 12500, 12500.5 or "12 500,50"
     #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
@@ -113,7 +123,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub mine: bool,
     /// Only this client's contracts
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = super::parse_id, allow_negative_numbers = true)]
     pub client: Option<i64>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -138,8 +148,10 @@ impl Verb {
         match self {
             Verb::Add(a) => a.opts.format,
             Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } => opts.format,
-            _ => Format::Table,
+            Verb::Show { opts, .. } | Verb::Update { opts, .. } | Verb::Sign { opts, .. } => {
+                opts.format
+            }
+            Verb::Pay { .. } => Format::Table,
         }
     }
 }
@@ -152,6 +164,9 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let q = args.opts.query();
             let format = args.opts.format;
             ctx.read(|c, actor| {
+                if let Some(id) = args.client {
+                    clients::get(c, id)?; // an unknown client is an error, not an empty list
+                }
                 let filter = contracts::ContractFilter {
                     unsigned: args.unsigned,
                     unpaid: args.unpaid,
@@ -166,8 +181,8 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => {
             ctx.read(|c, _| Ok(Output::Record(record(&contracts::get(c, id)?))))
         }
-        Verb::Update { id, total, due } => update(ctx, id, total.as_deref(), due.as_deref()),
-        Verb::Sign { id } => sign(ctx, id),
+        Verb::Update { id, total, due, .. } => update(ctx, id, total.as_deref(), due.as_deref()),
+        Verb::Sign { id, .. } => sign(ctx, id),
         Verb::Pay { id, amount } => pay(ctx, id, &amount),
     }
 }
@@ -194,7 +209,8 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 client_id: client.id,
                 total,
                 due,
-                signed: args.signed,
+                signed_at: args.signed.then(crate::store::now),
+                created_at: None,
             },
         )?;
         tx.audit(

@@ -7,9 +7,9 @@ use super::Context;
 use crate::auth::{self, Password};
 use crate::config;
 use crate::domain::{Department, Money};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::render::Output;
-use crate::store::{audit, clients, collaborators, contracts, events};
+use crate::store::{self, audit, clients, collaborators, contracts, events};
 
 /// The password of every demo account (printed by `demo`; demo data only).
 pub const DEMO_PASSWORD: &str = "epic-demo-password";
@@ -50,25 +50,29 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
     };
     ctx.switch_db(path.clone());
     if args.reset {
-        let _ = auth::files::delete_token(&ctx.token_path());
-        for suffix in ["", "-wal", "-shm", ".key"] {
-            let mut file = path.clone().into_os_string();
-            file.push(suffix);
-            match std::fs::remove_file(&file) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("resetting the demo database", e)),
-            }
-        }
+        auth::files::delete_token(&ctx.token_path())?;
+        store::remove_database_files(&path)?;
     }
     ctx.create_store()?;
-    let key = auth::files::load_or_create_key(&path)?;
-    ctx.set_key(key);
     let fresh = ctx.write_anonymous(|c| Ok(collaborators::count(c)? == 0))?;
+    // A fresh demo gets a fresh key (after --reset, the old one would
+    // still accept the old sessions).
+    let key = if fresh {
+        auth::files::rotate_key(&path)?
+    } else {
+        auth::files::load_or_create_key(&path)?
+    };
+    ctx.set_key(key);
     if fresh {
-        let hasher = ctx.hasher.clone();
-        let hash = hasher.hash(&Password::any(DEMO_PASSWORD.to_string()))?;
-        ctx.write_anonymous(|c| fill(c, &hash))?;
+        let hash = ctx.hasher.hash(&Password::any(DEMO_PASSWORD.to_string()))?;
+        // Checked again inside the filling transaction: two demos started
+        // at once fill it once.
+        ctx.write_anonymous(|c| {
+            if collaborators::count(c)? == 0 {
+                fill(c, &hash)?;
+            }
+            Ok(())
+        })?;
     }
     let mut text = format!(
         "Demo database: {}\nAccounts (password \"{DEMO_PASSWORD}\"):\n",
@@ -140,7 +144,9 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
             updated_at: Some(local(2023, 5, 12, 16, 0)),
         },
     )?;
-    let contract = |id: Option<i64>, client_id: i64, total: i64, due: i64, signed: bool| {
+    // (id, client, total, due, drawn up, signed) — dated like the story:
+    // the wedding's contract was signed weeks before 4 June 2023.
+    let contract = |id, client_id, total, due, created_at, signed_at| {
         contracts::insert(
             c,
             &contracts::NewContract {
@@ -148,13 +154,35 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
                 client_id,
                 total: money(total),
                 due: money(due),
-                signed,
+                signed_at,
+                created_at: Some(created_at),
             },
         )
     };
-    let wedding_contract = contract(Some(652), john, 2_500_000, 500_000, true)?;
-    contract(None, kevin, 1_250_050, 1_250_050, false)?;
-    let offsite_contract = contract(None, kevin, 880_000, 0, true)?;
+    let wedding_contract = contract(
+        Some(652),
+        john,
+        2_500_000,
+        500_000,
+        local(2023, 4, 20, 11, 0),
+        Some(local(2023, 5, 2, 15, 30)),
+    )?;
+    contract(
+        None,
+        kevin,
+        1_250_050,
+        1_250_050,
+        local(2023, 3, 29, 10, 0),
+        None,
+    )?;
+    let offsite_contract = contract(
+        None,
+        kevin,
+        880_000,
+        0,
+        local(2026, 9, 1, 9, 0),
+        Some(local(2026, 9, 15, 17, 0)),
+    )?;
     events::insert(
         c,
         &events::NewEvent {

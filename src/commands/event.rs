@@ -60,6 +60,7 @@ pub enum Verb {
     /// Show one event
     Show {
         /// Event id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         #[command(flatten)]
         #[allow(missing_docs)]
@@ -70,10 +71,14 @@ pub enum Verb {
     /// Assign a support collaborator to an event (management)
     Assign {
         /// Event id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         /// The support collaborator
         #[arg(long, value_name = "ID|EMAIL")]
         support: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ShowOpts,
     },
 }
 
@@ -81,7 +86,7 @@ pub enum Verb {
 #[derive(Debug, Clone, Args)]
 pub struct AddArgs {
     /// The signed contract
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_id, allow_negative_numbers = true)]
     pub contract: i64,
     /// Event name
     #[arg(long)]
@@ -119,7 +124,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub upcoming: bool,
     /// Only this contract's events
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = super::parse_id, allow_negative_numbers = true)]
     pub contract: Option<i64>,
     /// Only events of this support contact
     #[arg(long, value_name = "ID|EMAIL")]
@@ -133,6 +138,7 @@ pub struct ListArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UpdateArgs {
     /// Event id
+    #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
     pub id: i64,
     /// New name
     #[arg(long)]
@@ -152,6 +158,9 @@ pub struct UpdateArgs {
     /// New notes
     #[arg(long)]
     pub notes: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: ShowOpts,
 }
 
 impl Verb {
@@ -171,8 +180,8 @@ impl Verb {
         match self {
             Verb::Add(a) => a.opts.format,
             Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } => opts.format,
-            _ => Format::Table,
+            Verb::Show { opts, .. } | Verb::Assign { opts, .. } => opts.format,
+            Verb::Update(a) => a.opts.format,
         }
     }
 }
@@ -190,6 +199,9 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             }
             let format = args.opts.format;
             ctx.read(|c, actor| {
+                if let Some(id) = args.contract {
+                    contracts::get(c, id)?; // an unknown contract is an error, not an empty list
+                }
                 let support_contact_id = match (&args.support, args.mine) {
                     (Some(key), _) => Some(collaborators::find(c, key)?.id),
                     (None, true) => Some(actor.id),
@@ -208,7 +220,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),
         Verb::Update(args) => update(ctx, &args),
-        Verb::Assign { id, support } => assign(ctx, id, &support),
+        Verb::Assign { id, support, .. } => assign(ctx, id, &support),
     }
 }
 
@@ -316,6 +328,16 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         grant.require(before.support_contact_id)?;
         let start = changes.start.unwrap_or(before.start.timestamp());
         let end = changes.end.unwrap_or(before.end.timestamp());
+        if end <= start && changes.end.is_none() {
+            // Only the start moved: name the flag the user gave.
+            return Err(Error::invalid(
+                "--start",
+                format!(
+                    "must be before the event's end ({})",
+                    when::to_display_local(before.end)
+                ),
+            ));
+        }
         end_after_start(start, end)?;
         events::update(tx.conn, args.id, &changes)?;
         tx.audit("update", "event", args.id, json!({"fields": fields}))?;

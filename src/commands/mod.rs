@@ -58,7 +58,7 @@ pub enum Command {
     /// Log out and revoke the session
     Logout,
     /// Show who is logged in and until when
-    Whoami,
+    Whoami(ShowOpts),
     /// Change your own password
     Passwd(session::PasswdArgs),
     /// Manage collaborators (staff accounts)
@@ -74,7 +74,7 @@ pub enum Command {
     #[command(subcommand)]
     Event(event::Verb),
     /// Check the database's integrity and foreign keys (management)
-    Doctor,
+    Doctor(ShowOpts),
     /// Write a consistent copy of the database to FILE (management)
     Backup(admin::BackupArgs),
     /// Print the version
@@ -92,13 +92,13 @@ impl Command {
             Command::Demo(_) => ("demo", None),
             Command::Login(_) => ("login", None),
             Command::Logout => ("logout", None),
-            Command::Whoami => ("whoami", None),
+            Command::Whoami(_) => ("whoami", None),
             Command::Passwd(_) => ("passwd", None),
             Command::Collaborator(v) => ("collaborator", Some(v.name())),
             Command::Client(v) => ("client", Some(v.name())),
             Command::Contract(v) => ("contract", Some(v.name())),
             Command::Event(v) => ("event", Some(v.name())),
-            Command::Doctor => ("doctor", None),
+            Command::Doctor(_) => ("doctor", None),
             Command::Backup(_) => ("backup", None),
             Command::Version => ("version", None),
             Command::Exit => ("exit", None),
@@ -116,6 +116,7 @@ impl Command {
             Command::Client(v) => v.format(),
             Command::Contract(v) => v.format(),
             Command::Event(v) => v.format(),
+            Command::Whoami(o) | Command::Doctor(o) => o.format,
             _ => Format::Table,
         }
     }
@@ -132,6 +133,14 @@ impl Command {
     }
 }
 
+/// Parses a record id on the command line: a positive whole number.
+pub(crate) fn parse_id(text: &str) -> std::result::Result<i64, String> {
+    match text.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err("must be a positive whole number".into()),
+    }
+}
+
 /// `--sort`, `--limit` and `--format` of every `list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListOpts {
@@ -139,7 +148,7 @@ pub struct ListOpts {
     #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// Show at most N rows
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<u32>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -223,8 +232,13 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
 pub(crate) fn invalid_value(e: &clap::Error) -> Error {
     use clap::error::{ContextKind, ContextValue};
     let field = match e.get(ContextKind::InvalidArg) {
+        // `--limit <N>` names the flag; a positional `<ID>` becomes `id`.
         Some(ContextValue::String(arg)) => {
-            arg.split_whitespace().next().unwrap_or("value").to_string()
+            let name = arg.split_whitespace().next().unwrap_or("value");
+            match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+                Some(positional) => positional.to_lowercase(),
+                None => name.to_string(),
+            }
         }
         _ => "value".to_string(),
     };
@@ -232,10 +246,14 @@ pub(crate) fn invalid_value(e: &clap::Error) -> Error {
         Some(ContextValue::String(v)) => format!("'{}'", v.escape_debug()),
         _ => "the value".to_string(),
     };
-    let reason = e
-        .source()
-        .map(|s| format!("{value} is invalid: {s}"))
-        .unwrap_or_else(|| format!("{value} is invalid"));
+    let reason = match e.source().map(|s| s.to_string()) {
+        // Rust's integer parse errors, in words a user reads.
+        Some(s) if s.contains("invalid digit") || s.contains("too large") => {
+            format!("{value} is not a whole number in range")
+        }
+        Some(s) => format!("{value}: {s}"),
+        None => format!("{value} is invalid"),
+    };
     Error::invalid(field, reason)
 }
 
@@ -307,13 +325,13 @@ pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Resu
         Command::Demo(args) => demo::run(ctx, &args)?,
         Command::Login(args) => session::login(ctx, &args)?,
         Command::Logout => session::logout(ctx)?,
-        Command::Whoami => session::whoami(ctx)?,
+        Command::Whoami(_) => session::whoami(ctx)?,
         Command::Passwd(args) => session::passwd(ctx, &args)?,
         Command::Collaborator(verb) => collaborator::execute(ctx, verb, out)?,
         Command::Client(verb) => client::execute(ctx, verb, out)?,
         Command::Contract(verb) => contract::execute(ctx, verb, out)?,
         Command::Event(verb) => event::execute(ctx, verb, out)?,
-        Command::Doctor => admin::doctor(ctx)?,
+        Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
         Command::Exit => return Ok((Output::Nothing, Flow::Exit)),

@@ -9,7 +9,7 @@ use crate::auth::{self, Password};
 use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
 use crate::error::{Error, Result};
 use crate::render::{Output, record};
-use crate::report::{self, BusinessEvent};
+use crate::report::BusinessEvent;
 use crate::store::{self, audit, collaborators};
 
 /// Consecutive failures that lock an account.
@@ -62,8 +62,11 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
     let password =
         ctx.read_password(args.password_stdin, true, "Password for the new account: ")?;
     let hash = ctx.hasher.hash(&password)?;
+    ctx.refuse_in_transaction("init")?;
     ctx.create_store()?;
-    let key = auth::files::load_or_create_key(ctx.db_path())?;
+    // A database with no account yet gets a fresh key, so no token signed
+    // for an earlier database at this path can ever be accepted.
+    let key = auth::files::rotate_key(ctx.db_path())?;
     ctx.set_key(key);
     let (id, row) = ctx.write_anonymous(|c| {
         if collaborators::count(c)? > 0 {
@@ -93,7 +96,7 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         )?;
         Ok((id, collaborators::get(c, id)?))
     })?;
-    report::business(BusinessEvent::CollaboratorCreated {
+    ctx.queue_report(BusinessEvent::CollaboratorCreated {
         id,
         department: Department::Management.as_str(),
         actor_id: id,
@@ -117,11 +120,13 @@ fn bad_credentials() -> Error {
 pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
     let email = match &args.email {
         Some(e) => e.trim().to_string(),
-        None => prompt_email()?,
+        None => auth::tty::prompt_line("Email: ", "email")?,
     };
+    ctx.refuse_in_transaction("login")?;
     let password = ctx.read_password(args.password_stdin, false, "Password: ")?;
     let key = ctx.key()?;
     let hasher = ctx.hasher.clone();
+    hasher.prepare_dummy();
     // Check, verify and count in one IMMEDIATE transaction, so concurrent
     // attempts from many processes are counted exactly.
     let outcome = ctx.write_anonymous(|c| {
@@ -132,6 +137,10 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
         };
         match account.locked_until {
             Some(until) if until > now => {
+                // Same time as a real check. The message does tell that the
+                // account exists: telling a locked-out colleague why is
+                // worth more than hiding it (the README says so).
+                hasher.verify_dummy(&password);
                 let minutes = (until - now + 59) / 60;
                 return Ok(Err(Error::auth(format!(
                     "too many failed logins: this account is locked for {minutes} more minute(s)"
@@ -178,23 +187,9 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
     )))
 }
 
-fn prompt_email() -> Result<String> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::invalid("email", "required (login EMAIL)"));
-    }
-    eprint!("Email: ");
-    std::io::stderr().flush().ok();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::io("reading the email", e))?;
-    Ok(line.trim().to_string())
-}
-
 /// Revokes the session (every token of the account) and deletes the file.
 pub fn logout(ctx: &mut Context) -> Result<Output> {
+    ctx.refuse_in_transaction("logout")?;
     let revoked = ctx.write(|tx| {
         collaborators::bump_token_version(tx.conn, tx.actor.id)?;
         tx.audit("logout", "session", tx.actor.id, serde_json::Value::Null)
@@ -237,6 +232,7 @@ pub struct PasswdArgs {
 
 /// Changes your own password; every other session of yours ends.
 pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<Output> {
+    ctx.refuse_in_transaction("passwd")?;
     let old = ctx.read_password(args.password_stdin, false, "Current password: ")?;
     let new = ctx.read_password(args.password_stdin, true, "New password: ")?;
     change_password(ctx, &old, &new)
@@ -247,12 +243,28 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
     let hasher = ctx.hasher.clone();
     let hash = hasher.hash(new)?;
     let key = ctx.key()?;
-    let (id, version) = ctx.write(|tx| {
+    // A wrong current password counts as a failed login (and is committed,
+    // not rolled back), so an unlocked session cannot guess without limit.
+    let outcome = ctx.write(|tx| {
         let account = collaborators::account_by_id(tx.conn, tx.actor.id)?
             .ok_or_else(|| Error::auth("this account no longer exists"))?;
-        if !hasher.verify(&account.password_hash, old) {
-            return Err(Error::auth("the current password is wrong"));
+        let now = store::now();
+        if account.locked_until.is_some_and(|until| until > now) {
+            return Ok(Err(Error::auth(
+                "too many failed attempts: this account is locked; try again later",
+            )));
         }
+        if !hasher.verify(&account.password_hash, old) {
+            collaborators::record_failed_login(
+                tx.conn,
+                account.id,
+                now,
+                MAX_FAILED_LOGINS,
+                LOCK_SECONDS,
+            )?;
+            return Ok(Err(Error::auth("the current password is wrong")));
+        }
+        collaborators::reset_failed_logins(tx.conn, account.id)?;
         collaborators::update(
             tx.conn,
             tx.actor.id,
@@ -267,8 +279,9 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
             tx.actor.id,
             json!({"fields": ["password"]}),
         )?;
-        Ok((tx.actor.id, account.token_version + 1))
+        Ok(Ok((tx.actor.id, account.token_version + 1)))
     })?;
+    let (id, version) = outcome?;
     let (token, _) = auth::token::issue(&key, id, version, auth::token::default_ttl())?;
     ctx.keep_token(token)?;
     Ok(Output::Message(

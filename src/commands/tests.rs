@@ -499,6 +499,17 @@ fn bad_input_names_the_field_and_writes_nothing() {
             "line: unterminated quote",
         ),
         (0, "client frobnicate", 2, "frobnicate"),
+        (0, "contract list --client 99", 6, "client 99"),
+        (0, "event list --contract 99", 6, "contract 99"),
+        (0, "client show -1", 5, "id: '-1'"),
+        (0, "contract list --limit many", 5, "--limit"),
+        (
+            2,
+            "event update 2 --start '2030-01-01 00:00'",
+            5,
+            "--start: must be before",
+        ),
+        (0, "backup /nonexistent-epic-dir/b.db", 6, "no folder"),
     ];
     for (role, line, code, needle) in cases {
         let (_dir, mut ctx, feed) = world(*role);
@@ -633,4 +644,69 @@ fn command_names_and_formats() {
         matches!(parse_line("help client add").unwrap(), ParsedLine::Help(t) if t.contains("--email"))
     );
     assert!(matches!(parse_line("").unwrap(), ParsedLine::Empty));
+}
+
+#[test]
+fn sessions_cannot_change_inside_an_atomic_transaction() {
+    let (_dir, mut ctx, feed) = world(1);
+    ctx.conn()
+        .unwrap()
+        .execute_batch("BEGIN IMMEDIATE")
+        .unwrap();
+    for line in [
+        "login s1@x.io --password-stdin",
+        "logout",
+        "passwd --password-stdin",
+    ] {
+        let err = error_of(&mut ctx, &feed, line);
+        assert_eq!(err.exit_code().code(), 7, "{line}: {err}");
+        assert!(err.to_string().contains("--atomic"), "{err}");
+    }
+    ctx.conn().unwrap().execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn wrong_current_passwords_at_passwd_count_towards_the_lock() {
+    let (_dir, mut ctx, feed) = world(1);
+    for _ in 0..5 {
+        feed.borrow_mut().extend([
+            "not my password".to_string(),
+            "a brand new password".to_string(),
+        ]);
+        let err = match parse_line("passwd --password-stdin").unwrap() {
+            ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
+            _ => unreachable!(),
+        };
+        assert!(
+            err.to_string().contains("current password is wrong"),
+            "{err}"
+        );
+    }
+    feed.borrow_mut()
+        .extend([PASSWORD.to_string(), "a brand new password".to_string()]);
+    let err = match parse_line("passwd --password-stdin").unwrap() {
+        ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
+        _ => unreachable!(),
+    };
+    assert!(err.to_string().contains("locked"), "{err}");
+}
+
+#[test]
+fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
+    let (_dir, mut ctx, feed) = world(1);
+    ok(&mut ctx, &feed, "client update 1 --phone '' --company ' '");
+    let client = ctx.read(|c, _| crate::store::clients::get(c, 1)).unwrap();
+    assert_eq!((client.phone, client.company_name), (None, None));
+
+    let (_dir, mut admin, feed) = world(0);
+    ok(&mut admin, &feed, "collaborator delete 6");
+    ok(
+        &mut admin,
+        &feed,
+        "collaborator add --name Next --email next@x.io --department support --password-stdin",
+    );
+    let next = admin
+        .read(|c, _| crate::store::collaborators::find(c, "next@x.io"))
+        .unwrap();
+    assert_eq!((next.id, next.employee_number.as_str()), (7, "E-0007"));
 }

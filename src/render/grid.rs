@@ -22,8 +22,14 @@ pub fn print(
             *w = (*w).max(cell.width());
         }
     }
+    let mut keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     if let Some(width) = width {
-        fit(keys, &mut widths, width);
+        fit(&mut widths, width);
+        for (key, &w) in keys.iter_mut().zip(&widths) {
+            if key.width() > w {
+                *key = truncate(key, w);
+            }
+        }
         for row in rows.iter_mut() {
             for (cell, &w) in row.iter_mut().zip(&widths) {
                 if cell.width() > w {
@@ -33,7 +39,7 @@ pub fn print(
         }
     }
     rule(out, &widths, ['┌', '┬', '┐'])?;
-    line(out, &widths, keys.iter().copied())?;
+    line(out, &widths, keys.iter().map(String::as_str))?;
     rule(out, &widths, ['├', '┼', '┤'])?;
     for row in rows.iter() {
         line(out, &widths, row.iter().map(String::as_str))?;
@@ -69,17 +75,17 @@ fn line<'a>(
     out.write_all(b"\n")
 }
 
-/// Shrinks the widest columns (never below their header or 4 columns)
-/// until the table fits in `width` terminal columns.
-fn fit(keys: &[&str], widths: &mut [usize], width: usize) {
+/// Shrinks the widest columns, one column at a time and never below 4
+/// (headers are cut too), until the table fits in `width` terminal columns.
+fn fit(widths: &mut [usize], width: usize) {
     // Each column costs its width plus 3 (padding and separator), plus 1.
     let total = |w: &[usize]| w.iter().sum::<usize>() + 3 * w.len() + 1;
     while total(widths) > width {
         let Some((i, &widest)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
             return;
         };
-        if widest <= keys[i].width().max(4) {
-            return; // cannot shrink further; let the terminal wrap
+        if widest <= 4 {
+            return; // too many columns for this terminal; let it wrap
         }
         widths[i] = widest - 1;
     }

@@ -172,7 +172,18 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
             )
         }
         Err(e) => {
-            let err = Error::io(format!("opening {}", path.display()), e);
+            // A mistyped script name is the user's error, not ours (exit 1
+            // would also report it to Sentry as a crash).
+            let err = match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    Error::NotFound(format!("no script file {}", path.display()).into())
+                }
+                std::io::ErrorKind::PermissionDenied => Error::invalid(
+                    "-f",
+                    format!("cannot read {}: permission denied", path.display()),
+                ),
+                _ => Error::io(format!("opening {}", path.display()), e),
+            };
             term.error(&err);
             err.exit_code().code()
         }

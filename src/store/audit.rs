@@ -29,12 +29,3 @@ pub fn record(
     ])?;
     Ok(())
 }
-
-/// Number of audit rows about `entity` #`entity_id` (tests and `show`).
-pub fn count_for(c: &Connection, entity: &str, entity_id: i64) -> Result<i64> {
-    Ok(c.query_row(
-        "SELECT count(*) FROM audit_log WHERE entity = ?1 AND entity_id = ?2",
-        params![entity, entity_id],
-        |r| r.get(0),
-    )?)
-}

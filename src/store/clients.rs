@@ -60,10 +60,10 @@ pub struct ClientChanges {
     pub full_name: Option<String>,
     /// New email.
     pub email: Option<String>,
-    /// New phone.
-    pub phone: Option<String>,
-    /// New company.
-    pub company_name: Option<String>,
+    /// New phone (`Some(None)` clears it).
+    pub phone: Option<Option<String>>,
+    /// New company (`Some(None)` clears it).
+    pub company_name: Option<Option<String>>,
 }
 
 /// Filters of `client list`.
@@ -174,17 +174,19 @@ pub fn update(c: &Connection, id: i64, changes: &ClientChanges) -> Result<()> {
             "UPDATE clients SET
                 full_name = coalesce(?2, full_name),
                 email = coalesce(?3, email),
-                phone = coalesce(?4, phone),
-                company_name = coalesce(?5, company_name),
-                updated_at = max(?6, created_at)
+                phone = CASE WHEN ?4 THEN ?5 ELSE phone END,
+                company_name = CASE WHEN ?6 THEN ?7 ELSE company_name END,
+                updated_at = max(?8, created_at)
              WHERE id = ?1",
         )?
         .execute(params![
             id,
             changes.full_name,
             changes.email,
-            changes.phone,
-            changes.company_name,
+            changes.phone.is_some(),
+            changes.phone.clone().flatten(),
+            changes.company_name.is_some(),
+            changes.company_name.clone().flatten(),
             super::now()
         ])
         .map_err(|e| constraint(e, UNIQUE))?;

@@ -318,15 +318,22 @@ pub fn count(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT count(*) FROM collaborators", [], |r| r.get(0))?)
 }
 
-/// A fresh employee number, `E-0001` style, one past the highest in use.
+/// A fresh employee number, `E-0001` style: one past both the highest id
+/// ever given (ids are never reused, so neither is a deleted person's
+/// number) and the highest `E-` number in use (up to nine digits: a
+/// hand-typed `E-9223372036854775807` must not overflow the next one).
 pub fn next_employee_number(c: &Connection) -> Result<String> {
-    let max: i64 = c.query_row(
-        "SELECT coalesce(max(CAST(substr(employee_number, 3) AS INTEGER)), 0)
-         FROM collaborators WHERE employee_number GLOB 'E-[0-9]*'",
+    let next: i64 = c.query_row(
+        "SELECT max(
+            coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'collaborators'), 0),
+            coalesce((SELECT max(CAST(substr(employee_number, 3) AS INTEGER))
+                      FROM collaborators WHERE employee_number GLOB 'E-[0-9]*'
+                        AND length(employee_number) <= 11), 0)
+         ) + 1",
         [],
         |r| r.get(0),
     )?;
-    Ok(format!("E-{:04}", max + 1))
+    Ok(format!("E-{next:04}"))
 }
 
 /// Every collaborator email, for tab completion.

@@ -100,26 +100,30 @@ pub struct NewContract {
     pub total: Money,
     /// Amount due (≤ total).
     pub due: Money,
-    /// Signed at creation.
-    pub signed: bool,
+    /// When it was signed, if it already is (unix seconds).
+    pub signed_at: Option<i64>,
+    /// When it was drawn up (defaults to now; imports and demo data).
+    pub created_at: Option<i64>,
 }
 
 /// Inserts a contract; returns its id.
 pub fn insert(c: &Connection, new: &NewContract) -> Result<i64> {
     let now = super::now();
-    let (total, due, signed) = (new.total, new.due, new.signed);
+    let (total, due) = (new.total, new.due);
+    let created = new.created_at.unwrap_or(now);
     c.prepare_cached(
         "INSERT INTO contracts (id, client_id, total_cents, due_cents, signed_at, created_at,
                                 updated_at)
-         VALUES (?6, ?1, ?2, ?3, ?4, ?5, ?5)",
+         VALUES (?6, ?1, ?2, ?3, ?4, ?5, max(?5, ?7))",
     )?
     .execute(params![
         new.client_id,
         total.cents(),
         due.cents(),
-        signed.then_some(now),
-        now,
-        new.id
+        new.signed_at,
+        created,
+        new.id,
+        now
     ])
     .map_err(|e| constraint(e, &[]))?;
     Ok(c.last_insert_rowid())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::create_file;
+use super::create_new_file;
 use crate::error::{Error, Result};
 
 /// Problems `PRAGMA integrity_check` finds (empty when the file is sound).
@@ -54,13 +54,15 @@ pub fn table_counts(c: &Connection) -> Result<Vec<(&'static str, i64)>> {
 /// with SQLite's online backup API, in one step under one read lock, so
 /// writers elsewhere neither block it for long nor make it restart.
 pub fn backup(c: &Connection, dest: &Path) -> Result<()> {
-    if dest.exists() {
-        return Err(Error::conflict(format!(
-            "{} already exists; choose a new file",
-            dest.display()
-        )));
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(Error::NotFound(
+            format!("no folder {} to write the backup in", dir.display()).into(),
+        ));
     }
-    create_file(dest)?;
+    // create_new: refuse an existing file, atomically (no check-then-create).
+    create_new_file(dest)?;
     let result = (|| -> Result<()> {
         let mut target = Connection::open_with_flags(
             dest,

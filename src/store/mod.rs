@@ -31,7 +31,7 @@ pub use query::{ListQuery, SortKey};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
@@ -155,11 +155,6 @@ impl Store {
     }
 }
 
-/// Opens the file once, directly (not through the pool, whose failed
-/// connections are retried until its timeout), so a database this user
-/// cannot write fails at once with a clear message. Read-only is detected
-/// right after the open, before any statement: a read-only connection on a
-/// WAL database would create `-wal`/`-shm` files that lock the owner out.
 /// The error for a database this user may not write.
 fn read_only(path: &Path) -> Error {
     Error::io(
@@ -255,6 +250,38 @@ fn create_file(path: &Path) -> Result<()> {
     }
 }
 
+/// Creates `path` owner-only, refusing (a conflict) if it exists.
+pub(crate) fn create_new_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
+            "{} already exists; choose a new file",
+            path.display()
+        ))),
+        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
+    }
+}
+
+/// Deletes a database file and its `-wal`/`-shm` companions (`demo --reset`).
+pub fn remove_database_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(format!("removing {}", path.display()), e)),
+        }
+    }
+    Ok(())
+}
+
 /// Per-connection settings, applied once when the pool opens a connection.
 pub fn configure(c: &mut Connection) -> rusqlite::Result<()> {
     // The busy timeout must come first: switching to WAL takes a lock.
@@ -307,15 +334,12 @@ pub fn now() -> i64 {
 
 /// Converts stored seconds to a UTC instant.
 pub fn instant(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+    crate::domain::when::from_unix(secs)
 }
 
 /// Serializes a stored instant as RFC 3339 in local time (output contract).
 pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(
-        &t.with_timezone(&Local)
-            .to_rfc3339_opts(SecondsFormat::Secs, false),
-    )
+    s.serialize_str(&crate::domain::when::to_rfc3339_local(*t))
 }
 
 /// Serializes an optional stored instant (`null` when absent).

@@ -239,7 +239,8 @@ fn payments_never_take_the_amount_due_below_zero() {
             client_id: 1,
             total: money(10_000),
             due: money(10_000),
-            signed: true,
+            signed_at: Some(0),
+            created_at: None,
         },
     )
     .unwrap();

@@ -78,13 +78,20 @@ fn load_or_create_creates_once() {
 #[test]
 fn key_in_group_shared_dir_is_group_readable() {
     let dir = tempfile::tempdir().unwrap();
-    for shared in [0o770, 0o2750] {
-        let sub = dir.path().join(format!("{shared:o}"));
+    // Shared means setgid (like the database file's 0660); a merely
+    // group-writable or world-writable folder (/tmp) is not.
+    for (dir_mode, key_mode) in [
+        (0o2770, 0o640),
+        (0o2750, 0o640),
+        (0o770, 0o600),
+        (0o3777, 0o600),
+    ] {
+        let sub = dir.path().join(format!("{dir_mode:o}"));
         fs::create_dir(&sub).unwrap();
-        chmod(&sub, shared);
+        chmod(&sub, dir_mode);
         let db = sub.join("crm.db");
         create_key(&db).unwrap();
-        assert_eq!(mode(&key_path(&db)), 0o640, "dir {shared:o}");
+        assert_eq!(mode(&key_path(&db)), key_mode, "dir {dir_mode:o}");
         assert!(load_key(&db).is_ok());
     }
 }
@@ -96,7 +103,7 @@ fn group_shared_key_is_0640_even_under_umask_077() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    chmod(dir.path(), 0o770);
+    chmod(dir.path(), 0o2770);
     run_child_under_umask(
         "077",
         "auth::files::tests::group_shared_key_is_0640_even_under_umask_077",
@@ -117,7 +124,9 @@ fn missing_loose_linked_or_short_keys_are_refused() {
 
     create_key(&db).unwrap();
     chmod(&key_path(&db), 0o644);
-    assert!(auth_msg(load_key(&db)).contains("other users"));
+    assert!(auth_msg(load_key(&db)).contains("open to others"));
+    chmod(&key_path(&db), 0o620);
+    assert!(auth_msg(load_key(&db)).contains("writable by its group"));
     chmod(&key_path(&db), 0o600);
 
     let link_db = dir.path().join("link.db");
