@@ -120,17 +120,6 @@ impl Command {
             _ => Format::Table,
         }
     }
-
-    /// True for the commands that read a password from stdin.
-    pub fn reads_password_stdin(&self) -> bool {
-        match self {
-            Command::Init(a) => a.password_stdin,
-            Command::Login(a) => a.password_stdin,
-            Command::Passwd(a) => a.password_stdin,
-            Command::Collaborator(collaborator::Verb::Add(a)) => a.password_stdin,
-            _ => false,
-        }
-    }
 }
 
 /// Parses a record id on the command line: a positive whole number.
