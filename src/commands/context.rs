@@ -240,6 +240,8 @@ impl Context {
     }
 
     fn credentials(&mut self) -> Result<(Rc<SigningKey>, Option<String>)> {
+        // A missing database is the first thing to tell (not "log in").
+        self.store()?;
         let token = self.current_token()?;
         if token.is_none() {
             return Err(Error::auth("not logged in; run `login` first"));
