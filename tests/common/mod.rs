@@ -53,9 +53,9 @@ impl Env {
         self.root().join("state").join("epic").join("history")
     }
 
-    /// The `epic` binary, configured for this environment (no `--db` added).
-    pub fn bare(&self) -> Command {
-        let mut cmd = Command::cargo_bin("epic").expect("binary");
+    /// Gives `cmd` this environment's variables and nothing else (no
+    /// database chosen).
+    fn isolate(&self, cmd: &mut std::process::Command) {
         cmd.env_clear()
             .envs(inherited())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -66,7 +66,13 @@ impl Env {
             .env("TZ", "Europe/Paris")
             .env("NO_COLOR", "1")
             .current_dir(self.root());
-        cmd
+    }
+
+    /// The `epic` binary, configured for this environment (no `--db` added).
+    pub fn bare(&self) -> Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_epic"));
+        self.isolate(&mut cmd);
+        Command::from_std(cmd)
     }
 
     /// The `epic` binary on this environment's database.
@@ -169,17 +175,8 @@ impl Env {
     /// variables (as [`Env::epic`] sets them), for spawning with custom pipes.
     pub fn std_command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
-        cmd.env_clear()
-            .envs(inherited())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root())
-            .env("XDG_DATA_HOME", self.root().join("data"))
-            .env("XDG_STATE_HOME", self.root().join("state"))
-            .env("EPIC_ARGON2_COST", "256,1,1")
-            .env("TZ", "Europe/Paris")
-            .env("NO_COLOR", "1")
-            .env("EPIC_DB", &self.db)
-            .current_dir(self.root());
+        self.isolate(&mut cmd);
+        cmd.env("EPIC_DB", &self.db);
         cmd
     }
 
@@ -303,19 +300,7 @@ impl Env {
     /// The `epic` binary as a plain `std::process::Command` (for `spawn`,
     /// `kill` and many processes at once), same environment as [`Env::epic`].
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_epic"));
-        cmd.env_clear()
-            .envs(inherited())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root())
-            .env("XDG_DATA_HOME", self.root().join("data"))
-            .env("XDG_STATE_HOME", self.root().join("state"))
-            .env("EPIC_ARGON2_COST", "256,1,1")
-            .env("TZ", "Europe/Paris")
-            .env("NO_COLOR", "1")
-            .env("EPIC_DB", &self.db)
-            .current_dir(self.root());
-        cmd
+        self.std_command(env!("CARGO_BIN_EXE_epic"))
     }
 
     /// Logs in as `email` and returns the saved token (for `EPIC_TOKEN`).
