@@ -560,3 +560,28 @@ fn a_rolled_back_atomic_script_sends_no_business_event() {
         ]
     );
 }
+
+#[test]
+fn a_password_change_is_reported_as_a_collaborator_update_without_the_password() {
+    let rx = Receiver::start();
+    let env = Env::staffed();
+    env.login("sales1@epic.test");
+    let new = "a brand new canary password";
+    ok(
+        &env,
+        &rx.dsn(),
+        &["passwd", "--password-stdin"],
+        &format!("{PASSWORD}\n{new}\n"),
+    );
+    let events = rx.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(tag(&events[0], "event"), "collaborator.updated");
+    assert_eq!(tag(&events[0], "collaborator_department"), "sales");
+    let bodies: Vec<u8> = rx.requests().into_iter().flat_map(|r| r.body).collect();
+    for secret in [PASSWORD, new] {
+        assert!(
+            !contains_bytes(&bodies, secret.as_bytes()),
+            "{secret} was sent"
+        );
+    }
+}

@@ -279,6 +279,14 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
             tx.actor.id,
             json!({"fields": ["password"]}),
         )?;
+        // A password change is a change of the collaborator (SPEC "Sentry").
+        tx.report(BusinessEvent::CollaboratorUpdated {
+            id: account.id,
+            department: account.department.as_str(),
+            previous_department: account.department.as_str(),
+            fields: vec!["password"],
+            actor_id: account.id,
+        });
         Ok(Ok((tx.actor.id, account.token_version + 1)))
     })?;
     let (id, version) = outcome?;
