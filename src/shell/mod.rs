@@ -19,7 +19,7 @@ use clap::Parser;
 
 use crate::commands::{self, Command, Context, Flow};
 use crate::config;
-use crate::error::{Error, ExitCode};
+use crate::error::Error;
 use crate::render::{self, Format, Output};
 
 /// The program's own command line.
@@ -198,29 +198,12 @@ fn non_utf8_field(args: &[std::ffi::OsString]) -> String {
     }
 }
 
-/// Maps clap's own error (on the program's arguments) to an exit status.
+/// Prints clap's own message (help and version on stdout, errors on
+/// stderr) and returns its status: 0 for `--help`/`--version`, 2 for usage
+/// errors, including a noun given without its verb (`epic client`).
 fn clap_exit(e: &clap::Error) -> i32 {
-    use clap::error::ErrorKind;
-    match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            0
-        }
-        _ => {
-            let _ = e.print();
-            usage_code(e.kind())
-        }
-    }
-}
-
-/// A value that fails its parser is invalid input (5); the rest is usage (2).
-pub fn usage_code(kind: clap::error::ErrorKind) -> i32 {
-    match kind {
-        clap::error::ErrorKind::ValueValidation => ExitCode::Invalid.code(),
-        _ => ExitCode::Usage.code(),
-    }
+    let _ = e.print();
+    e.exit_code()
 }
 
 /// Prints an error and returns its exit status.
