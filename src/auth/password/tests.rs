@@ -179,3 +179,12 @@ fn password_line_applies_policy_when_new() {
     let mut endless = Cursor::new(vec![b'a'; 10_000]);
     assert!(invalid_reason(read_password_line(&mut endless, false)).contains("too long"));
 }
+
+#[test]
+fn the_precomputed_dummy_is_a_real_owasp_hash() {
+    // Verifying it costs what verifying a real account's hash costs.
+    let hasher = Hasher::owasp();
+    assert!(hasher.verify(OWASP_DUMMY, &Password::any("benchmark-password".into())));
+    assert_eq!(hasher.dummy_hash(), OWASP_DUMMY);
+    assert!(OWASP_DUMMY.contains("m=19456,t=2,p=1"));
+}
