@@ -662,7 +662,7 @@ fn sessions_cannot_change_inside_an_atomic_transaction() {
         assert_eq!(err.exit_code().code(), 7, "{line}: {err}");
         assert!(err.to_string().contains("--atomic"), "{err}");
     }
-    ctx.conn().unwrap().execute_batch("ROLLBACK").unwrap();
+    crate::store::end_enclosing(ctx.conn().unwrap(), false).unwrap();
 }
 
 #[test]

@@ -17,6 +17,7 @@ use std::rc::Rc;
 use super::{Terminal, run_parsed};
 use crate::commands::{self, Context, Flow};
 use crate::error::{Error, Result};
+use crate::store;
 
 /// The longest line accepted, in bytes.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -304,13 +305,13 @@ fn password_lines(text: &str) -> usize {
 }
 
 fn begin(ctx: &mut Context) -> Result<()> {
-    ctx.conn()?.execute_batch("BEGIN IMMEDIATE")?;
+    store::begin_enclosing(ctx.conn()?)?;
     ctx.hold_reports(true);
     Ok(())
 }
 
 fn commit(ctx: &mut Context) -> Result<()> {
-    ctx.conn()?.execute_batch("COMMIT")?;
+    store::end_enclosing(ctx.conn()?, true)?;
     ctx.hold_reports(false);
     ctx.flush_reports();
     Ok(())
@@ -319,6 +320,6 @@ fn commit(ctx: &mut Context) -> Result<()> {
 fn rollback(ctx: &mut Context) -> Result<()> {
     ctx.discard_reports();
     ctx.hold_reports(false);
-    ctx.conn()?.execute_batch("ROLLBACK")?;
+    store::end_enclosing(ctx.conn()?, false)?;
     Ok(())
 }

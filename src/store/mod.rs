@@ -315,6 +315,20 @@ pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>)
     }
 }
 
+/// Opens an enclosing write transaction (an `--atomic` script): every
+/// [`write`] inside it becomes a savepoint, and nothing is kept unless
+/// [`end_enclosing`] commits.
+pub fn begin_enclosing(conn: &Connection) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    Ok(())
+}
+
+/// Commits (`true`) or rolls back (`false`) the enclosing transaction.
+pub fn end_enclosing(conn: &Connection, commit: bool) -> Result<()> {
+    conn.execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })?;
+    Ok(())
+}
+
 /// Runs `f` in a read transaction, so a command sees one consistent snapshot.
 pub fn read<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
     if conn.is_autocommit() {
