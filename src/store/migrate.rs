@@ -2,7 +2,8 @@
 //!
 //! Version 1 is `schema.sql` itself, included verbatim, so the DDL exists in
 //! exactly one place. Later changes append `M::up(...)` steps; each step runs
-//! in its own transaction and bumps `PRAGMA user_version`.
+//! in its own transaction and bumps `PRAGMA user_version`. Steps after the
+//! first live in `migrations/sqlite/`, one file each.
 
 use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
@@ -11,7 +12,10 @@ use super::APPLICATION_ID;
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first. Version N is reached after step N.
-const STEPS: &[M<'static>] = &[M::up(include_str!("../../schema.sql")).foreign_key_check()];
+const STEPS: &[M<'static>] = &[
+    M::up(include_str!("../../schema.sql")).foreign_key_check(),
+    M::up(include_str!("../../migrations/sqlite/002_settings.sql")),
+];
 
 /// The schema version this binary writes.
 pub const LATEST: i64 = STEPS.len() as i64;
