@@ -17,7 +17,8 @@ use std::time::Instant;
 use clap::Parser;
 use epic::auth::{self, Hasher, Password};
 use epic::domain::{Department, Money};
-use epic::store::{self, OpenMode, Store, clients, collaborators, contracts, events};
+use epic::store::OpenMode;
+use epic::store::sqlite::{self as store, Store, clients, collaborators, contracts, events};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Command-line options.

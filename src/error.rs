@@ -66,9 +66,17 @@ pub enum Error {
     /// A duplicate, or a state that forbids the operation.
     #[error("{0}")]
     Conflict(Cow<'static, str>),
-    /// The database said something we did not expect.
-    #[error("{}", describe_database_error(.0))]
-    Database(#[from] rusqlite::Error),
+    /// The database said something we did not expect. The message is
+    /// written by the backend that failed (see `store::sqlite::error` and
+    /// `store::pg::error`), so this layer knows no database driver.
+    #[error("{message}")]
+    Database {
+        /// What the user reads: one line, saying whether anything was saved.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Reading or writing a file or stream failed.
     #[error("{context}: {source}")]
     Io {
@@ -81,33 +89,6 @@ pub enum Error {
     /// Any other unexpected failure.
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
-}
-
-/// A database error as the user reads it: a full disk, a read-only file and
-/// an I/O failure say so plainly (and that nothing of the command was saved).
-fn describe_database_error(e: &rusqlite::Error) -> String {
-    use rusqlite::ErrorCode;
-    if let rusqlite::Error::SqliteFailure(f, _) = e {
-        match f.code {
-            ErrorCode::DiskFull => {
-                return "disk full: No space left on device for the database; nothing of this \
-                        command was saved (free some space and try again)"
-                    .into();
-            }
-            ErrorCode::ReadOnly => {
-                return "the database is read-only for this user; nothing was saved (check the \
-                        file's owner and permissions)"
-                    .into();
-            }
-            ErrorCode::SystemIoFailure => {
-                return format!(
-                    "I/O error on the database: {e}; nothing of this command was saved"
-                );
-            }
-            _ => {}
-        }
-    }
-    format!("database error: {e}")
 }
 
 impl Error {
@@ -150,6 +131,17 @@ impl Error {
         Error::Internal(message.into())
     }
 
+    /// A database driver's error, with the line the user reads.
+    pub fn database(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Database {
+            message: message.into(),
+            source: Box::new(source),
+        }
+    }
+
     /// An I/O error with what we were doing.
     pub fn io(context: impl Into<Cow<'static, str>>, source: std::io::Error) -> Self {
         Error::Io {
@@ -167,7 +159,7 @@ impl Error {
             Error::Invalid { .. } => ExitCode::Invalid,
             Error::NotFound(_) => ExitCode::NotFound,
             Error::Conflict(_) => ExitCode::Conflict,
-            Error::Database(_) | Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
+            Error::Database { .. } | Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
         }
     }
 

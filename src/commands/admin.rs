@@ -10,7 +10,6 @@ use crate::auth;
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Output, Record};
-use crate::store::{self, migrate};
 
 /// Arguments of `backup`.
 #[derive(Debug, Clone, Args)]
@@ -23,10 +22,10 @@ pub struct BackupArgs {
 pub fn doctor(ctx: &mut Context) -> Result<Output> {
     ctx.read(|c, actor| {
         policy::check(Action::Maintain, actor.department, actor.id)?;
-        let integrity = store::integrity_problems(c)?;
-        let foreign = store::foreign_key_problems(c)?;
+        let integrity = c.integrity_problems()?;
+        let foreign = c.foreign_key_problems()?;
         let mut r = Record::new();
-        r.insert("schema_version".into(), json!(migrate::version(c)?));
+        r.insert("schema_version".into(), json!(c.schema_version()?));
         r.insert(
             "integrity".into(),
             json!(if integrity.is_empty() {
@@ -43,7 +42,7 @@ pub fn doctor(ctx: &mut Context) -> Result<Output> {
                 foreign.join("; ")
             }),
         );
-        for (table, n) in store::table_counts(c)? {
+        for (table, n) in c.table_counts()? {
             r.insert(table.into(), json!(n));
         }
         if !integrity.is_empty() || !foreign.is_empty() {
@@ -66,7 +65,7 @@ pub fn backup(ctx: &mut Context, args: &BackupArgs) -> Result<Output> {
     let key = ctx.key()?;
     ctx.read(|c, actor| {
         policy::check(Action::Maintain, actor.department, actor.id)?;
-        store::backup(c, &args.file)?;
+        c.backup(&args.file)?;
         auth::files::save_key_copy(&args.file, &key)?;
         Ok(Output::Message(format!(
             "backed up to {}",

@@ -11,7 +11,7 @@ use crate::domain::{Department, Email, Phone, Text};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Format, Output, record};
-use crate::store::{clients, collaborators};
+use crate::store::clients;
 
 /// Output keys of a client (SPEC.md "Output contract").
 pub const KEYS: &[&str] = &[
@@ -164,7 +164,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let format = args.opts.format;
             ctx.read(|c, actor| {
                 let sales_contact_id = match (&args.sales, args.mine) {
-                    (Some(key), _) => Some(collaborators::find(c, key)?.id),
+                    (Some(key), _) => Some(c.find_collaborator(key)?.id),
                     (None, true) => Some(actor.id),
                     (None, false) => None,
                 };
@@ -173,11 +173,11 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     search: args.search.clone(),
                 };
                 super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
-                    clients::each(c, &filter, &q, visit)
+                    c.each_client(&filter, &q, visit)
                 })
             })
         }
-        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&clients::get(c, id)?)))),
+        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.client(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Reassign { id, sales, .. } => reassign(ctx, id, &sales),
     }
@@ -198,25 +198,22 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
         .transpose()?;
     ctx.write(|tx| {
         policy::check(Action::ClientAdd, tx.actor.department, tx.actor.id)?;
-        let id = clients::insert(
-            tx.conn,
-            &clients::NewClient {
-                full_name: name.as_str(),
-                email: email.as_str(),
-                phone: phone.as_ref().map(Phone::as_str),
-                company_name: company.as_ref().map(Text::as_str),
-                sales_contact_id: tx.actor.id,
-                created_at: None,
-                updated_at: None,
-            },
-        )?;
+        let id = tx.conn.insert_client(&clients::NewClient {
+            full_name: name.as_str(),
+            email: email.as_str(),
+            phone: phone.as_ref().map(Phone::as_str),
+            company_name: company.as_ref().map(Text::as_str),
+            sales_contact_id: tx.actor.id,
+            created_at: None,
+            updated_at: None,
+        })?;
         tx.audit(
             "create",
             "client",
             id,
             json!({"sales_contact_id": tx.actor.id}),
         )?;
-        let row = clients::get(tx.conn, id)?;
+        let row = tx.conn.client(id)?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -272,11 +269,11 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     }
     ctx.write(|tx| {
         let grant = policy::check(Action::ClientUpdate, tx.actor.department, tx.actor.id)?;
-        let before = clients::get(tx.conn, args.id)?;
+        let before = tx.conn.client(args.id)?;
         grant.require(Some(before.sales_contact_id))?;
-        clients::update(tx.conn, args.id, &changes)?;
+        tx.conn.update_client(args.id, &changes)?;
         tx.audit("update", "client", args.id, json!({"fields": fields}))?;
-        Ok(Output::Record(record(&clients::get(tx.conn, args.id)?)))
+        Ok(Output::Record(record(&tx.conn.client(args.id)?)))
     })
 }
 
@@ -292,21 +289,21 @@ fn clearable(value: &str, parse: impl Fn(&str) -> Result<String>) -> Result<Opti
 fn reassign(ctx: &mut Context, id: i64, sales: &str) -> Result<Output> {
     ctx.write(|tx| {
         policy::check(Action::ClientReassign, tx.actor.department, tx.actor.id)?;
-        let before = clients::get(tx.conn, id)?;
-        let target = collaborators::find(tx.conn, sales)?;
+        let before = tx.conn.client(id)?;
+        let target = tx.conn.find_collaborator(sales)?;
         if target.department != Department::Sales {
             return Err(Error::invalid(
                 "--sales",
                 format!("{} is in {}, not sales", target.email, target.department),
             ));
         }
-        clients::set_sales_contact(tx.conn, id, target.id)?;
+        tx.conn.set_sales_contact(id, target.id)?;
         tx.audit(
             "reassign",
             "client",
             id,
             json!({"from": before.sales_contact_id, "to": target.id}),
         )?;
-        Ok(Output::Record(record(&clients::get(tx.conn, id)?)))
+        Ok(Output::Record(record(&tx.conn.client(id)?)))
     })
 }

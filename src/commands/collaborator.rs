@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Format, Output, record};
 use crate::report::BusinessEvent;
-use crate::store::{clients, collaborators, events};
+use crate::store::collaborators;
 
 /// Output keys of a collaborator (SPEC.md "Output contract").
 pub const KEYS: &[&str] = &[
@@ -152,14 +152,14 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let q = args.opts.query();
             let format = args.opts.format;
             ctx.read(|c, _| {
-                let rows = collaborators::list(c, department, args.search.as_deref(), &q)?;
+                let rows = c.list_collaborators(department, args.search.as_deref(), &q)?;
                 super::list_rows(out, format, KEYS, KEYS, |visit| {
                     rows.into_iter().try_for_each(visit)
                 })
             })
         }
         Verb::Show { key, .. } => {
-            ctx.read(|c, _| Ok(Output::Record(record(&collaborators::find(c, &key)?))))
+            ctx.read(|c, _| Ok(Output::Record(record(&c.find_collaborator(&key)?))))
         }
         Verb::Update(args) => update(ctx, &args),
         Verb::Delete { key, reassign_to } => delete(ctx, &key, reassign_to.as_deref()),
@@ -191,18 +191,17 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
         policy::check(Action::CollaboratorAdd, tx.actor.department, tx.actor.id)?;
         let number = match &number {
             Some(n) => n.as_str().to_string(),
-            None => collaborators::next_employee_number(tx.conn)?,
+            None => tx.conn.next_employee_number()?,
         };
-        let id = collaborators::insert(
-            tx.conn,
-            &collaborators::NewCollaborator {
+        let id = tx
+            .conn
+            .insert_collaborator(&collaborators::NewCollaborator {
                 employee_number: &number,
                 full_name: name.as_str(),
                 email: email.as_str(),
                 department,
                 password_hash: &hash,
-            },
-        )?;
+            })?;
         tx.audit(
             "create",
             "collaborator",
@@ -214,7 +213,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             department: department.as_str(),
             actor_id: tx.actor.id,
         });
-        let row = collaborators::get(tx.conn, id)?;
+        let row = tx.conn.collaborator(id)?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -258,13 +257,12 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     }
     ctx.write(|tx| {
         policy::check(Action::CollaboratorUpdate, tx.actor.department, tx.actor.id)?;
-        let before = collaborators::find(tx.conn, &args.key)?;
+        let before = tx.conn.find_collaborator(&args.key)?;
         if let Some(new) = changes.department
             && before.department == Department::Management
             && new != Department::Management
         {
-            let managers = collaborators::list(
-                tx.conn,
+            let managers = tx.conn.list_collaborators(
                 Some(Department::Management),
                 None,
                 &Default::default(),
@@ -275,8 +273,8 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
                 ));
             }
         }
-        collaborators::update(tx.conn, before.id, &changes)?;
-        let after = collaborators::get(tx.conn, before.id)?;
+        tx.conn.update_collaborator(before.id, &changes)?;
+        let after = tx.conn.collaborator(before.id)?;
         let mut fields: Vec<&'static str> = Vec::new();
         if changes.full_name.is_some() {
             fields.push("full_name");
@@ -314,12 +312,12 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
 fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Output> {
     ctx.write(|tx| {
         policy::check(Action::CollaboratorDelete, tx.actor.department, tx.actor.id)?;
-        let victim = collaborators::find(tx.conn, key)?;
+        let victim = tx.conn.find_collaborator(key)?;
         if victim.id == tx.actor.id {
             return Err(Error::conflict("you cannot delete your own account"));
         }
-        let owned_clients = clients::count_for_sales(tx.conn, victim.id)?;
-        let owned_events = events::count_for_support(tx.conn, victim.id)?;
+        let owned_clients = tx.conn.count_clients_of(victim.id)?;
+        let owned_events = tx.conn.count_events_of(victim.id)?;
         let mut detail = json!({"department": victim.department.as_str()});
         if owned_clients + owned_events > 0 {
             let Some(target_key) = reassign_to else {
@@ -329,7 +327,7 @@ fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Out
                     victim.id
                 )));
             };
-            let target = collaborators::find(tx.conn, target_key)?;
+            let target = tx.conn.find_collaborator(target_key)?;
             if target.id == victim.id {
                 return Err(Error::invalid(
                     "--reassign-to",
@@ -342,8 +340,8 @@ fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Out
                     format!("must be in {} like the collaborator deleted", victim.department),
                 ));
             }
-            let moved_clients = clients::reassign_all(tx.conn, victim.id, target.id)?;
-            let moved_events = events::reassign_all(tx.conn, victim.id, target.id)?;
+            let moved_clients = tx.conn.reassign_clients(victim.id, target.id)?;
+            let moved_events = tx.conn.reassign_events(victim.id, target.id)?;
             detail = json!({
                 "department": victim.department.as_str(),
                 "reassigned_to": target.id,
@@ -351,7 +349,7 @@ fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Out
                 "events": moved_events,
             });
         }
-        collaborators::delete(tx.conn, victim.id)?;
+        tx.conn.delete_collaborator(victim.id)?;
         tx.audit("delete", "collaborator", victim.id, detail)?;
         tx.report(BusinessEvent::CollaboratorDeleted {
             id: victim.id,

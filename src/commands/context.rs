@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 use crate::auth::{self, Hasher, Password, SigningKey};
 use crate::domain::Department;
 use crate::error::{Error, Result};
 use crate::report::{self, BusinessEvent};
-use crate::store::{self, Conn, OpenMode, Store, collaborators};
+use crate::store::{Conn, Db, OpenMode, Store, Target};
 
 /// The logged-in collaborator, as re-read from the database for this command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +33,10 @@ pub type LineSource = Box<dyn FnMut() -> Result<Option<String>>>;
 
 /// The state commands run against; one per process (or per test).
 pub struct Context {
+    target: Target,
+    /// The file the key and the session file are named after: the database
+    /// file itself, or (server mode) a name in the session folder derived
+    /// from the server's URL.
     db_path: PathBuf,
     session_dir: PathBuf,
     store: Option<Store>,
@@ -64,8 +67,8 @@ impl std::fmt::Debug for Context {
 /// A transaction in progress: the connection, the actor, and the reports to
 /// send if it commits.
 pub struct Tx<'a> {
-    /// The connection, inside the transaction.
-    pub conn: &'a Connection,
+    /// The database, inside the transaction.
+    pub conn: &'a mut dyn Db,
     /// Who is acting.
     pub actor: &'a Actor,
     reports: Vec<BusinessEvent>,
@@ -74,15 +77,14 @@ pub struct Tx<'a> {
 impl Tx<'_> {
     /// Records an audit row for this write, in this transaction.
     pub fn audit(
-        &self,
+        &mut self,
         action: &str,
         entity: &str,
         entity_id: i64,
         detail: serde_json::Value,
     ) -> Result<()> {
         let detail = (!detail.is_null()).then_some(detail);
-        store::audit::record(
-            self.conn,
+        self.conn.audit(
             Some(self.actor.id),
             action,
             entity,
@@ -101,7 +103,22 @@ impl Context {
     /// A context on the database at `db_path`, keeping session tokens in
     /// `session_dir`. Nothing is opened yet.
     pub fn new(db_path: PathBuf, session_dir: PathBuf) -> Context {
+        Context::with_target(Target::File(db_path), session_dir)
+    }
+
+    /// A context on `target` (a file or a PostgreSQL server).
+    pub fn with_target(target: Target, session_dir: PathBuf) -> Context {
+        let db_path = match &target {
+            Target::File(path) => path.clone(),
+            Target::Postgres(t) => {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(t.display.as_bytes());
+                let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+                session_dir.join(format!("pg-{hex}"))
+            }
+        };
         Context {
+            target,
             db_path,
             session_dir,
             store: None,
@@ -129,15 +146,27 @@ impl Context {
         self.env_token = None;
     }
 
-    /// The database path.
+    /// The database file (server mode: the name its key and session file
+    /// are derived from).
     pub fn db_path(&self) -> &Path {
         &self.db_path
+    }
+
+    /// Where the database is.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// True in server mode.
+    pub fn is_server(&self) -> bool {
+        matches!(self.target, Target::Postgres(_))
     }
 
     /// Points the context at another database (the `demo` command): the
     /// store, the key and the in-memory session are those of the new one.
     pub fn switch_db(&mut self, db_path: PathBuf) {
         *self = Context {
+            target: Target::File(db_path.clone()),
             db_path,
             session_dir: std::mem::take(&mut self.session_dir),
             hasher: self.hasher.clone(),
@@ -150,7 +179,7 @@ impl Context {
     /// The store, opened on first use (the file must exist).
     pub fn store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
-            self.store = Some(Store::open(&self.db_path, OpenMode::Existing)?);
+            self.store = Some(Store::open(&self.target, OpenMode::Existing)?);
         }
         Ok(self.store.as_ref().expect("just opened"))
     }
@@ -158,7 +187,7 @@ impl Context {
     /// Creates the database file if needed and opens it (`init`, `demo`).
     pub fn create_store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
-            self.store = Some(Store::open(&self.db_path, OpenMode::Create)?);
+            self.store = Some(Store::open(&self.target, OpenMode::Create)?);
         }
         Ok(self.store.as_ref().expect("just opened"))
     }
@@ -219,11 +248,12 @@ impl Context {
 
     /// Checks the session against the database: signature, expiry, and the
     /// account as it is now (existing, same token version).
-    fn authenticate(c: &Connection, key: &SigningKey, token: Option<&str>) -> Result<Actor> {
+    fn authenticate(c: &mut dyn Db, key: &SigningKey, token: Option<&str>) -> Result<Actor> {
         let token = token.ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
         let claims = auth::token::verify(key, token)?;
         let id = claims.collaborator_id()?;
-        let account = collaborators::account_by_id(c, id)?
+        let account = c
+            .account_by_id(id)?
             .ok_or_else(|| Error::auth("this account no longer exists; log in again"))?;
         if account.token_version != claims.ver {
             return Err(Error::auth(
@@ -250,11 +280,13 @@ impl Context {
     }
 
     /// Runs `f` as the logged-in collaborator in one write transaction
-    /// (begun IMMEDIATE). Business events are sent after the commit.
-    pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    /// (SQLite: begun IMMEDIATE; PostgreSQL: SERIALIZABLE, and `f` runs
+    /// again if the server asks for a retry, so it must not act outside the
+    /// transaction). Business events are sent after the commit.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let (key, token) = self.credentials()?;
         let conn = self.conn()?;
-        let (value, actor, reports) = store::write(conn, |c| {
+        let (value, actor, reports) = conn.write(&mut |c| {
             let actor = Self::authenticate(c, &key, token.as_deref())?;
             report::set_command_department(actor.department.as_str());
             let mut tx = Tx {
@@ -272,10 +304,10 @@ impl Context {
     }
 
     /// Runs `f` as the logged-in collaborator in one read transaction.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Connection, &Actor) -> Result<T>) -> Result<T> {
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db, &Actor) -> Result<T>) -> Result<T> {
         let (key, token) = self.credentials()?;
         let conn = self.conn()?;
-        let (value, actor) = store::read(conn, |c| {
+        let (value, actor) = conn.read(|c| {
             let actor = Self::authenticate(c, &key, token.as_deref())?;
             report::set_command_department(actor.department.as_str());
             Ok((f(c, &actor)?, actor))
@@ -285,8 +317,8 @@ impl Context {
     }
 
     /// Runs `f` in a write transaction without a session (`login`, `init`).
-    pub fn write_anonymous<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        store::write(self.conn()?, f)
+    pub fn write_anonymous<T>(&mut self, mut f: impl FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.conn()?.write(&mut f)
     }
 
     /// Reads a password: one line from stdin with `--password-stdin`, else a
@@ -319,7 +351,7 @@ impl Context {
     /// True inside an enclosing transaction (an `--atomic` script), where a
     /// command's writes are undone if the script fails.
     pub fn transaction_open(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| !c.is_autocommit())
+        self.conn.as_ref().is_some_and(Conn::in_transaction)
     }
 
     /// Refuses commands whose effects must survive a rollback (counting

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Format, Output, record};
 use crate::report::BusinessEvent;
-use crate::store::{clients, contracts};
+use crate::store::contracts;
 
 /// Output keys of a contract (SPEC.md "Output contract").
 pub const KEYS: &[&str] = &[
@@ -165,7 +165,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let format = args.opts.format;
             ctx.read(|c, actor| {
                 if let Some(id) = args.client {
-                    clients::get(c, id)?; // an unknown client is an error, not an empty list
+                    c.client(id)?; // an unknown client is an error, not an empty list
                 }
                 let filter = contracts::ContractFilter {
                     unsigned: args.unsigned,
@@ -174,13 +174,11 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     client_id: args.client,
                 };
                 super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
-                    contracts::each(c, &filter, &q, visit)
+                    c.each_contract(&filter, &q, visit)
                 })
             })
         }
-        Verb::Show { id, .. } => {
-            ctx.read(|c, _| Ok(Output::Record(record(&contracts::get(c, id)?))))
-        }
+        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.contract(id)?)))),
         Verb::Update { id, total, due, .. } => update(ctx, id, total.as_deref(), due.as_deref()),
         Verb::Sign { id, .. } => sign(ctx, id),
         Verb::Pay { id, amount } => pay(ctx, id, &amount),
@@ -201,25 +199,22 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
     }
     ctx.write(|tx| {
         policy::check(Action::ContractAdd, tx.actor.department, tx.actor.id)?;
-        let client = clients::get(tx.conn, args.client)?;
-        let id = contracts::insert(
-            tx.conn,
-            &contracts::NewContract {
-                id: None,
-                client_id: client.id,
-                total,
-                due,
-                signed_at: args.signed.then(crate::store::now),
-                created_at: None,
-            },
-        )?;
+        let client = tx.conn.client(args.client)?;
+        let id = tx.conn.insert_contract(&contracts::NewContract {
+            id: None,
+            client_id: client.id,
+            total,
+            due,
+            signed_at: args.signed.then(crate::store::now),
+            created_at: None,
+        })?;
         tx.audit(
             "create",
             "contract",
             id,
             json!({"client_id": client.id, "total": total, "due": due, "signed": args.signed}),
         )?;
-        let row = contracts::get(tx.conn, id)?;
+        let row = tx.conn.contract(id)?;
         if args.signed {
             tx.report(signed_event(&row, tx.actor.id));
         }
@@ -252,7 +247,7 @@ fn update(ctx: &mut Context, id: i64, total: Option<&str>, due: Option<&str>) ->
     }
     ctx.write(|tx| {
         let grant = policy::check(Action::ContractUpdate, tx.actor.department, tx.actor.id)?;
-        let before = contracts::get(tx.conn, id)?;
+        let before = tx.conn.contract(id)?;
         grant.require(Some(before.sales_contact_id))?;
         let new_total = total.unwrap_or(before.total_amount);
         let new_due = due.unwrap_or(before.amount_due);
@@ -263,7 +258,7 @@ fn update(ctx: &mut Context, id: i64, total: Option<&str>, due: Option<&str>) ->
                 format!("the amount due {new_due} would exceed the total {new_total}"),
             ));
         }
-        contracts::set_amounts(tx.conn, id, new_total, new_due)?;
+        tx.conn.set_contract_amounts(id, new_total, new_due)?;
         tx.audit(
             "update",
             "contract",
@@ -271,18 +266,18 @@ fn update(ctx: &mut Context, id: i64, total: Option<&str>, due: Option<&str>) ->
             json!({"total": new_total, "due": new_due,
                    "previous_total": before.total_amount, "previous_due": before.amount_due}),
         )?;
-        Ok(Output::Record(record(&contracts::get(tx.conn, id)?)))
+        Ok(Output::Record(record(&tx.conn.contract(id)?)))
     })
 }
 
 fn sign(ctx: &mut Context, id: i64) -> Result<Output> {
     ctx.write(|tx| {
         let grant = policy::check(Action::ContractSign, tx.actor.department, tx.actor.id)?;
-        let before = contracts::get(tx.conn, id)?;
+        let before = tx.conn.contract(id)?;
         grant.require(Some(before.sales_contact_id))?;
-        contracts::sign(tx.conn, id)?;
+        tx.conn.sign_contract(id)?;
         tx.audit("sign", "contract", id, serde_json::Value::Null)?;
-        let row = contracts::get(tx.conn, id)?;
+        let row = tx.conn.contract(id)?;
         tx.report(signed_event(&row, tx.actor.id));
         Ok(Output::Record(record(&row)))
     })
@@ -295,9 +290,9 @@ fn pay(ctx: &mut Context, id: i64, amount: &str) -> Result<Output> {
     }
     ctx.write(|tx| {
         let grant = policy::check(Action::ContractPay, tx.actor.department, tx.actor.id)?;
-        let before = contracts::get(tx.conn, id)?;
+        let before = tx.conn.contract(id)?;
         grant.require(Some(before.sales_contact_id))?;
-        let due = contracts::pay(tx.conn, id, amount, tx.actor.id)?;
+        let due = tx.conn.pay_contract(id, amount, tx.actor.id)?;
         tx.audit("pay", "contract", id, json!({"amount": amount, "due": due}))?;
         Ok(Output::Message(format!(
             "recorded {amount} on contract {id}; {due} still due"

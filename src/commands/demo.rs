@@ -9,7 +9,7 @@ use crate::config;
 use crate::domain::{Department, Money};
 use crate::error::Result;
 use crate::render::Output;
-use crate::store::{self, audit, clients, collaborators, contracts, events};
+use crate::store::{self, Db, clients, collaborators, contracts, events};
 
 /// The password of every demo account (printed by `demo`; demo data only).
 pub const DEMO_PASSWORD: &str = "epic-demo-password";
@@ -51,10 +51,10 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
     ctx.switch_db(path.clone());
     if args.reset {
         auth::files::delete_token(&ctx.token_path())?;
-        store::remove_database_files(&path)?;
+        store::sqlite::remove_database_files(&path)?;
     }
     ctx.create_store()?;
-    let fresh = ctx.write_anonymous(|c| Ok(collaborators::count(c)? == 0))?;
+    let fresh = ctx.write_anonymous(|c| Ok(c.count_collaborators()? == 0))?;
     // A fresh demo gets a fresh key (after --reset, the old one would
     // still accept the old sessions).
     let key = if fresh {
@@ -68,7 +68,7 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
         // Checked again inside the filling transaction: two demos started
         // at once fill it once.
         ctx.write_anonymous(|c| {
-            if collaborators::count(c)? == 0 {
+            if c.count_collaborators()? == 0 {
                 fill(c, &hash)?;
             }
             Ok(())
@@ -104,60 +104,48 @@ fn money(cents: i64) -> Money {
 }
 
 /// The SPEC's example people, clients, contracts and events.
-fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
+fn fill(c: &mut dyn Db, hash: &str) -> Result<()> {
     let mut ids = Vec::new();
     for (i, (name, email, department)) in DEMO_ACCOUNTS.iter().enumerate() {
         let number = format!("E-{:04}", i + 1);
-        ids.push(collaborators::insert(
-            c,
-            &collaborators::NewCollaborator {
-                employee_number: &number,
-                full_name: name,
-                email,
-                department: *department,
-                password_hash: hash,
-            },
-        )?);
+        ids.push(c.insert_collaborator(&collaborators::NewCollaborator {
+            employee_number: &number,
+            full_name: name,
+            email,
+            department: *department,
+            password_hash: hash,
+        })?);
     }
     let (bill, kate) = (ids[1], ids[2]);
-    let kevin = clients::insert(
-        c,
-        &clients::NewClient {
-            full_name: "Kevin Casey",
-            email: "kevin@startup.io",
-            phone: Some("+678 123 456 78"),
-            company_name: Some("Cool Startup LLC"),
-            sales_contact_id: bill,
-            created_at: Some(local(2021, 4, 18, 10, 0)),
-            updated_at: Some(local(2023, 3, 29, 10, 0)),
-        },
-    )?;
-    let john = clients::insert(
-        c,
-        &clients::NewClient {
-            full_name: "John Ouick",
-            email: "john.ouick@gmail.com",
-            phone: Some("+1 234 567 8901"),
-            company_name: None,
-            sales_contact_id: bill,
-            created_at: Some(local(2022, 11, 2, 9, 30)),
-            updated_at: Some(local(2023, 5, 12, 16, 0)),
-        },
-    )?;
+    let kevin = c.insert_client(&clients::NewClient {
+        full_name: "Kevin Casey",
+        email: "kevin@startup.io",
+        phone: Some("+678 123 456 78"),
+        company_name: Some("Cool Startup LLC"),
+        sales_contact_id: bill,
+        created_at: Some(local(2021, 4, 18, 10, 0)),
+        updated_at: Some(local(2023, 3, 29, 10, 0)),
+    })?;
+    let john = c.insert_client(&clients::NewClient {
+        full_name: "John Ouick",
+        email: "john.ouick@gmail.com",
+        phone: Some("+1 234 567 8901"),
+        company_name: None,
+        sales_contact_id: bill,
+        created_at: Some(local(2022, 11, 2, 9, 30)),
+        updated_at: Some(local(2023, 5, 12, 16, 0)),
+    })?;
     // (id, client, total, due, drawn up, signed) — dated like the story:
     // the wedding's contract was signed weeks before 4 June 2023.
-    let contract = |id, client_id, total, due, created_at, signed_at| {
-        contracts::insert(
-            c,
-            &contracts::NewContract {
-                id,
-                client_id,
-                total: money(total),
-                due: money(due),
-                signed_at,
-                created_at: Some(created_at),
-            },
-        )
+    let mut contract = |id, client_id, total, due, created_at, signed_at| {
+        c.insert_contract(&contracts::NewContract {
+            id,
+            client_id,
+            total: money(total),
+            due: money(due),
+            signed_at,
+            created_at: Some(created_at),
+        })
     };
     let wedding_contract = contract(
         Some(652),
@@ -183,35 +171,29 @@ fn fill(c: &rusqlite::Connection, hash: &str) -> Result<()> {
         local(2026, 9, 1, 9, 0),
         Some(local(2026, 9, 15, 17, 0)),
     )?;
-    events::insert(
-        c,
-        &events::NewEvent {
-            contract_id: wedding_contract,
-            name: "John Ouick Wedding",
-            start: local(2023, 6, 4, 13, 0),
-            end: local(2023, 6, 5, 2, 0),
-            location: "53 Rue du Château, 41120 Candé-sur-Beuvron, France",
-            attendees: 75,
-            notes: Some(
-                "Wedding starts at 3PM, by the river. Catering is organized, reception starts \
+    c.insert_event(&events::NewEvent {
+        contract_id: wedding_contract,
+        name: "John Ouick Wedding",
+        start: local(2023, 6, 4, 13, 0),
+        end: local(2023, 6, 5, 2, 0),
+        location: "53 Rue du Château, 41120 Candé-sur-Beuvron, France",
+        attendees: 75,
+        notes: Some(
+            "Wedding starts at 3PM, by the river. Catering is organized, reception starts \
                  at 5PM. Kate needs to organize the DJ for after party.",
-            ),
-            support_contact_id: Some(kate),
-        },
-    )?;
-    events::insert(
-        c,
-        &events::NewEvent {
-            contract_id: offsite_contract,
-            name: "Cool Startup Off-site",
-            start: local(2027, 9, 14, 9, 0),
-            end: local(2027, 9, 16, 17, 0),
-            location: "Domaine de la Forêt, 77300 Fontainebleau, France",
-            attendees: 40,
-            notes: None,
-            support_contact_id: None,
-        },
-    )?;
-    audit::record(c, None, "demo", "collaborator", None, None)?;
+        ),
+        support_contact_id: Some(kate),
+    })?;
+    c.insert_event(&events::NewEvent {
+        contract_id: offsite_contract,
+        name: "Cool Startup Off-site",
+        start: local(2027, 9, 14, 9, 0),
+        end: local(2027, 9, 16, 17, 0),
+        location: "Domaine de la Forêt, 77300 Fontainebleau, France",
+        attendees: 40,
+        notes: None,
+        support_contact_id: None,
+    })?;
+    c.audit(None, "demo", "collaborator", None, None)?;
     Ok(())
 }

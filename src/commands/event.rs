@@ -11,7 +11,7 @@ use crate::domain::{Department, Text, when};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Format, Output, record};
-use crate::store::{self, collaborators, contracts, events};
+use crate::store::{self, events};
 
 /// Output keys of an event (SPEC.md "Output contract").
 pub const KEYS: &[&str] = &[
@@ -200,10 +200,10 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let format = args.opts.format;
             ctx.read(|c, actor| {
                 if let Some(id) = args.contract {
-                    contracts::get(c, id)?; // an unknown contract is an error, not an empty list
+                    c.contract(id)?; // an unknown contract is an error, not an empty list
                 }
                 let support_contact_id = match (&args.support, args.mine) {
-                    (Some(key), _) => Some(collaborators::find(c, key)?.id),
+                    (Some(key), _) => Some(c.find_collaborator(key)?.id),
                     (None, true) => Some(actor.id),
                     (None, false) => None,
                 };
@@ -214,11 +214,11 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     contract_id: args.contract,
                 };
                 super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
-                    events::each(c, &filter, &q, visit)
+                    c.each_event(&filter, &q, visit)
                 })
             })
         }
-        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&events::get(c, id)?)))),
+        Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.event(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Assign { id, support, .. } => assign(ctx, id, &support),
     }
@@ -244,7 +244,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
         .transpose()?;
     ctx.write(|tx| {
         let grant = policy::check(Action::EventAdd, tx.actor.department, tx.actor.id)?;
-        let contract = contracts::get(tx.conn, args.contract)?;
+        let contract = tx.conn.contract(args.contract)?;
         grant.require(Some(contract.sales_contact_id))?;
         if !contract.signed {
             return Err(Error::conflict(format!(
@@ -252,21 +252,18 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 contract.id
             )));
         }
-        let id = events::insert(
-            tx.conn,
-            &events::NewEvent {
-                contract_id: contract.id,
-                name: name.as_str(),
-                start,
-                end,
-                location: location.as_str(),
-                attendees: args.attendees,
-                notes: notes.as_ref().map(Text::as_str),
-                support_contact_id: None,
-            },
-        )?;
+        let id = tx.conn.insert_event(&events::NewEvent {
+            contract_id: contract.id,
+            name: name.as_str(),
+            start,
+            end,
+            location: location.as_str(),
+            attendees: args.attendees,
+            notes: notes.as_ref().map(Text::as_str),
+            support_contact_id: None,
+        })?;
         tx.audit("create", "event", id, json!({"contract_id": contract.id}))?;
-        let row = events::get(tx.conn, id)?;
+        let row = tx.conn.event(id)?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -324,7 +321,7 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     }
     ctx.write(|tx| {
         let grant = policy::check(Action::EventUpdate, tx.actor.department, tx.actor.id)?;
-        let before = events::get(tx.conn, args.id)?;
+        let before = tx.conn.event(args.id)?;
         grant.require(before.support_contact_id)?;
         let start = changes.start.unwrap_or(before.start.timestamp());
         let end = changes.end.unwrap_or(before.end.timestamp());
@@ -339,17 +336,17 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
             ));
         }
         end_after_start(start, end)?;
-        events::update(tx.conn, args.id, &changes)?;
+        tx.conn.update_event(args.id, &changes)?;
         tx.audit("update", "event", args.id, json!({"fields": fields}))?;
-        Ok(Output::Record(record(&events::get(tx.conn, args.id)?)))
+        Ok(Output::Record(record(&tx.conn.event(args.id)?)))
     })
 }
 
 fn assign(ctx: &mut Context, id: i64, support: &str) -> Result<Output> {
     ctx.write(|tx| {
         policy::check(Action::EventAssign, tx.actor.department, tx.actor.id)?;
-        let before = events::get(tx.conn, id)?;
-        let target = collaborators::find(tx.conn, support)?;
+        let before = tx.conn.event(id)?;
+        let target = tx.conn.find_collaborator(support)?;
         if target.department != Department::Support {
             return Err(Error::invalid(
                 "--support",
@@ -359,13 +356,13 @@ fn assign(ctx: &mut Context, id: i64, support: &str) -> Result<Output> {
                 ),
             ));
         }
-        events::assign(tx.conn, id, target.id)?;
+        tx.conn.assign_event(id, target.id)?;
         tx.audit(
             "assign",
             "event",
             id,
             json!({"from": before.support_contact_id, "to": target.id}),
         )?;
-        Ok(Output::Record(record(&events::get(tx.conn, id)?)))
+        Ok(Output::Record(record(&tx.conn.event(id)?)))
     })
 }

@@ -10,7 +10,7 @@ use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
 use crate::error::{Error, Result};
 use crate::render::{Output, record};
 use crate::report::BusinessEvent;
-use crate::store::{self, audit, collaborators};
+use crate::store::{self, collaborators};
 
 /// Consecutive failures that lock an account.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -53,9 +53,9 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         .as_deref()
         .map(|n| EmployeeNumber::parse("employee_number", n))
         .transpose()?;
-    if let Ok(store) = store::Store::open(ctx.db_path(), store::OpenMode::Existing) {
+    if let Ok(store) = store::Store::open(ctx.target(), store::OpenMode::Existing) {
         // Refuse before asking for a password.
-        if collaborators::count(&*store.conn()?)? > 0 {
+        if store.conn()?.read(|c| c.count_collaborators())? > 0 {
             return Err(already_initialised());
         }
     }
@@ -69,32 +69,28 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
     let key = auth::files::rotate_key(ctx.db_path())?;
     ctx.set_key(key);
     let (id, row) = ctx.write_anonymous(|c| {
-        if collaborators::count(c)? > 0 {
+        if c.count_collaborators()? > 0 {
             return Err(already_initialised());
         }
         let number = match &number {
             Some(n) => n.as_str().to_string(),
-            None => collaborators::next_employee_number(c)?,
+            None => c.next_employee_number()?,
         };
-        let id = collaborators::insert(
-            c,
-            &collaborators::NewCollaborator {
-                employee_number: &number,
-                full_name: name.as_str(),
-                email: email.as_str(),
-                department: Department::Management,
-                password_hash: &hash,
-            },
-        )?;
-        audit::record(
-            c,
+        let id = c.insert_collaborator(&collaborators::NewCollaborator {
+            employee_number: &number,
+            full_name: name.as_str(),
+            email: email.as_str(),
+            department: Department::Management,
+            password_hash: &hash,
+        })?;
+        c.audit(
             Some(id),
             "init",
             "collaborator",
             Some(id),
             Some(&json!({"department": "management"})),
         )?;
-        Ok((id, collaborators::get(c, id)?))
+        Ok((id, c.collaborator(id)?))
     })?;
     ctx.queue_report(BusinessEvent::CollaboratorCreated {
         id,
@@ -131,7 +127,7 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
     // attempts from many processes are counted exactly.
     let outcome = ctx.write_anonymous(|c| {
         let now = store::now();
-        let Some(account) = collaborators::account_by_email(c, &email)? else {
+        let Some(account) = c.account_by_email(&email)? else {
             hasher.verify_dummy(&password);
             return Ok(Err(bad_credentials()));
         };
@@ -146,28 +142,15 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
                     "too many failed logins: this account is locked for {minutes} more minute(s)"
                 ))));
             }
-            Some(_) => collaborators::reset_failed_logins(c, account.id)?,
+            Some(_) => c.reset_failed_logins(account.id)?,
             None => {}
         }
         if !hasher.verify(&account.password_hash, &password) {
-            collaborators::record_failed_login(
-                c,
-                account.id,
-                now,
-                MAX_FAILED_LOGINS,
-                LOCK_SECONDS,
-            )?;
+            c.record_failed_login(account.id, now, MAX_FAILED_LOGINS, LOCK_SECONDS)?;
             return Ok(Err(bad_credentials()));
         }
-        collaborators::reset_failed_logins(c, account.id)?;
-        audit::record(
-            c,
-            Some(account.id),
-            "login",
-            "session",
-            Some(account.id),
-            None,
-        )?;
+        c.reset_failed_logins(account.id)?;
+        c.audit(Some(account.id), "login", "session", Some(account.id), None)?;
         Ok(Ok(account))
     })?;
     let account = outcome?;
@@ -191,7 +174,7 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
 pub fn logout(ctx: &mut Context) -> Result<Output> {
     ctx.refuse_in_transaction("logout")?;
     let revoked = ctx.write(|tx| {
-        collaborators::bump_token_version(tx.conn, tx.actor.id)?;
+        tx.conn.bump_token_version(tx.actor.id)?;
         tx.audit("logout", "session", tx.actor.id, serde_json::Value::Null)
     });
     ctx.forget_token()?;
@@ -246,7 +229,9 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
     // A wrong current password counts as a failed login (and is committed,
     // not rolled back), so an unlocked session cannot guess without limit.
     let outcome = ctx.write(|tx| {
-        let account = collaborators::account_by_id(tx.conn, tx.actor.id)?
+        let account = tx
+            .conn
+            .account_by_id(tx.actor.id)?
             .ok_or_else(|| Error::auth("this account no longer exists"))?;
         let now = store::now();
         if account.locked_until.is_some_and(|until| until > now) {
@@ -255,18 +240,12 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
             )));
         }
         if !hasher.verify(&account.password_hash, old) {
-            collaborators::record_failed_login(
-                tx.conn,
-                account.id,
-                now,
-                MAX_FAILED_LOGINS,
-                LOCK_SECONDS,
-            )?;
+            tx.conn
+                .record_failed_login(account.id, now, MAX_FAILED_LOGINS, LOCK_SECONDS)?;
             return Ok(Err(Error::auth("the current password is wrong")));
         }
-        collaborators::reset_failed_logins(tx.conn, account.id)?;
-        collaborators::update(
-            tx.conn,
+        tx.conn.reset_failed_logins(account.id)?;
+        tx.conn.update_collaborator(
             tx.actor.id,
             &collaborators::CollaboratorChanges {
                 password_hash: Some(hash.clone()),

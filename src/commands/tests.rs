@@ -121,6 +121,8 @@ fn base() -> &'static Base {
         // Checkpoint, so that copying the main file copies everything.
         ctx.conn()
             .unwrap()
+            .as_sqlite()
+            .unwrap()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .unwrap();
         Base {
@@ -148,7 +150,7 @@ fn world(role: usize) -> (TempDir, Context, Feed) {
 }
 
 fn image(ctx: &mut Context) -> Vec<u8> {
-    let conn = ctx.conn().unwrap();
+    let conn = ctx.conn().unwrap().as_sqlite().unwrap();
     conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
 }
 
@@ -533,7 +535,7 @@ fn odd_but_valid_text_is_stored_literally() {
             name.replace('"', "\\\"")
         ),
     );
-    let client = ctx.read(|c, _| crate::store::clients::get(c, 3)).unwrap();
+    let client = ctx.read(|c, _| c.client(3)).unwrap();
     assert_eq!(client.full_name, name);
 }
 
@@ -649,10 +651,7 @@ fn command_names_and_formats() {
 #[test]
 fn sessions_cannot_change_inside_an_atomic_transaction() {
     let (_dir, mut ctx, feed) = world(1);
-    ctx.conn()
-        .unwrap()
-        .execute_batch("BEGIN IMMEDIATE")
-        .unwrap();
+    ctx.conn().unwrap().begin_enclosing().unwrap();
     for line in [
         "login s1@x.io --password-stdin",
         "logout",
@@ -662,7 +661,7 @@ fn sessions_cannot_change_inside_an_atomic_transaction() {
         assert_eq!(err.exit_code().code(), 7, "{line}: {err}");
         assert!(err.to_string().contains("--atomic"), "{err}");
     }
-    crate::store::end_enclosing(ctx.conn().unwrap(), false).unwrap();
+    ctx.conn().unwrap().end_enclosing(false).unwrap();
 }
 
 #[test]
@@ -695,7 +694,7 @@ fn wrong_current_passwords_at_passwd_count_towards_the_lock() {
 fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
     let (_dir, mut ctx, feed) = world(1);
     ok(&mut ctx, &feed, "client update 1 --phone '' --company ' '");
-    let client = ctx.read(|c, _| crate::store::clients::get(c, 1)).unwrap();
+    let client = ctx.read(|c, _| c.client(1)).unwrap();
     assert_eq!((client.phone, client.company_name), (None, None));
 
     let (_dir, mut admin, feed) = world(0);
@@ -706,7 +705,7 @@ fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
         "collaborator add --name Next --email next@x.io --department support --password-stdin",
     );
     let next = admin
-        .read(|c, _| crate::store::collaborators::find(c, "next@x.io"))
+        .read(|c, _| c.find_collaborator("next@x.io"))
         .unwrap();
     assert_eq!((next.id, next.employee_number.as_str()), (7, "E-0007"));
 }

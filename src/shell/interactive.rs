@@ -24,7 +24,6 @@ use super::complete::EpicHelper;
 use super::history::HistoryFile;
 use super::{Terminal, run_parsed};
 use crate::commands::{self, Actor, Context, Flow};
-use crate::store::collaborators;
 
 /// How many lines the history keeps.
 const HISTORY_SIZE: usize = 1000;
@@ -130,7 +129,7 @@ fn session_emails(ctx: &mut Context) -> Vec<String> {
         ctx.last_actor = None;
         return Vec::new();
     }
-    match ctx.read(|c, _| collaborators::emails(c)) {
+    match ctx.read(|c, _| c.collaborator_emails()) {
         Ok(emails) => emails,
         Err(_) => {
             // Keep an expired session for the prompt's `(expired)` mark; any

@@ -17,7 +17,6 @@ use std::rc::Rc;
 use super::{Terminal, run_parsed};
 use crate::commands::{self, Context, Flow};
 use crate::error::{Error, Result};
-use crate::store;
 
 /// The longest line accepted, in bytes.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -305,13 +304,13 @@ fn password_lines(text: &str) -> usize {
 }
 
 fn begin(ctx: &mut Context) -> Result<()> {
-    store::begin_enclosing(ctx.conn()?)?;
+    ctx.conn()?.begin_enclosing()?;
     ctx.hold_reports(true);
     Ok(())
 }
 
 fn commit(ctx: &mut Context) -> Result<()> {
-    store::end_enclosing(ctx.conn()?, true)?;
+    ctx.conn()?.end_enclosing(true)?;
     ctx.hold_reports(false);
     ctx.flush_reports();
     Ok(())
@@ -320,6 +319,6 @@ fn commit(ctx: &mut Context) -> Result<()> {
 fn rollback(ctx: &mut Context) -> Result<()> {
     ctx.discard_reports();
     ctx.hold_reports(false);
-    store::end_enclosing(ctx.conn()?, false)?;
+    ctx.conn()?.end_enclosing(false)?;
     Ok(())
 }

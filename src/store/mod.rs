@@ -1,343 +1,345 @@
-//! SQLite storage: the only module that speaks SQL.
+//! Storage: the only module that speaks SQL, behind one interface.
 //!
-//! Every connection is configured once when the pool opens it (see
-//! [`configure`]): a 30 s busy timeout set *before* switching to WAL (so many
-//! processes opening a fresh database at once do not fail), foreign keys on,
-//! `synchronous=FULL` (an acknowledged write survives power loss).
+//! The commands see three things here: the records ([`model`]), the
+//! [`Db`] trait — everything a command may ask of the database inside one
+//! transaction — and [`Store`] / [`Conn`], which open a database and run a
+//! closure against a [`Db`] as one read or one write transaction. Two
+//! backends implement them:
 //!
-//! Writes go through [`write`], which begins the transaction `IMMEDIATE`:
-//! with SQLite's default `DEFERRED`, a read-then-write transaction that loses
-//! the race for the write lock fails with "database is locked" no matter the
-//! busy timeout. Inside an enclosing transaction (a script run with
-//! `--atomic`) the same call becomes a savepoint, so each command is still
-//! all-or-nothing and the script is too.
+//! * [`sqlite`]: an embedded file, the default and the demo;
+//! * [`pg`]: a PostgreSQL server (`--db postgresql://...`), for staff on
+//!   several machines.
 //!
-//! Each aggregate has its own module with typed rows and functions taking a
-//! `&Connection`; parameters are always bound, and the only SQL built at run
-//! time is assembled from fixed fragments chosen from whitelists.
+//! The same conformance tests run against both (`tests/` and the module
+//! tests, parameterised by backend). Nothing above this module names a
+//! database driver: errors arrive as [`crate::error::Error`], rows as the
+//! [`model`] types.
 
-pub mod audit;
-pub mod clients;
-pub mod collaborators;
-pub mod contracts;
-pub mod events;
-mod maintenance;
-pub mod migrate;
-mod query;
-
-pub use maintenance::{backup, foreign_key_problems, integrity_problems, table_counts};
-pub use query::{ListQuery, SortKey};
+pub mod list;
+pub mod model;
+pub mod pg;
+pub mod sqlite;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::error::{Error, Result};
+pub use list::{ListQuery, SortKey};
+pub use model::{clients, collaborators, contracts, events};
 
-/// `PRAGMA application_id` of an epic database ("EPIC" in ASCII).
-pub const APPLICATION_ID: i32 = 0x4550_4943;
+use crate::domain::{Department, Money};
+use crate::error::Result;
+use clients::{Client, ClientChanges, ClientFilter, NewClient};
+use collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
+use contracts::{Contract, ContractFilter, NewContract};
+use events::{Event, EventChanges, EventFilter, NewEvent};
 
-/// A pooled connection.
-pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
-
-/// How to open the database file.
+/// How to open the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
-    /// The file must exist (every command but `init` and `demo`): a typo in
-    /// `--db` must not silently create an empty database.
+    /// The database must exist (every command but `init` and `demo`): a typo
+    /// in `--db` must not silently create an empty database.
     Existing,
-    /// Create the file if it is missing (`init`, `demo`).
+    /// Create it if it is missing (`init`, `demo`).
     Create,
 }
 
-/// A handle on one database file: a small connection pool.
-#[derive(Clone)]
-pub struct Store {
-    pool: r2d2::Pool<SqliteConnectionManager>,
-    path: PathBuf,
+/// Calls back with each row of a list, as the query yields it.
+pub type Visit<'a, T> = &'a mut dyn FnMut(T) -> Result<()>;
+
+/// Everything a command may ask of the database, inside one transaction
+/// opened by [`Conn::read`] or [`Conn::write`]. Each backend implements it
+/// with its own SQL; the behaviour (errors included) is the same, which the
+/// conformance tests check.
+pub trait Db {
+    // --- collaborators -------------------------------------------------
+
+    /// Inserts a collaborator; returns its id.
+    fn insert_collaborator(&mut self, new: &NewCollaborator<'_>) -> Result<i64>;
+    /// The collaborator with this id (not found otherwise).
+    fn collaborator(&mut self, id: i64) -> Result<Collaborator>;
+    /// The collaborator with this id or email (case-insensitive).
+    fn find_collaborator(&mut self, key: &str) -> Result<Collaborator>;
+    /// Lists collaborators, optionally of one department or matching `search`.
+    fn list_collaborators(
+        &mut self,
+        department: Option<Department>,
+        search: Option<&str>,
+        q: &ListQuery,
+    ) -> Result<Vec<Collaborator>>;
+    /// What authentication needs to know about this account.
+    fn account_by_id(&mut self, id: i64) -> Result<Option<Account>>;
+    /// The account with this email (case-insensitive).
+    fn account_by_email(&mut self, email: &str) -> Result<Option<Account>>;
+    /// Applies `changes` to a collaborator.
+    fn update_collaborator(&mut self, id: i64, changes: &CollaboratorChanges) -> Result<()>;
+    /// Deletes a collaborator (a conflict while they own records).
+    fn delete_collaborator(&mut self, id: i64) -> Result<()>;
+    /// Revokes every session of the account.
+    fn bump_token_version(&mut self, id: i64) -> Result<()>;
+    /// Counts a failed login; locks the account for `lock_secs` after
+    /// `max_failures`. Returns the failures so far.
+    fn record_failed_login(
+        &mut self,
+        id: i64,
+        now: i64,
+        max_failures: i64,
+        lock_secs: i64,
+    ) -> Result<i64>;
+    /// Clears the failed-login count after a success.
+    fn reset_failed_logins(&mut self, id: i64) -> Result<()>;
+    /// How many collaborators exist.
+    fn count_collaborators(&mut self) -> Result<i64>;
+    /// The next free employee number.
+    fn next_employee_number(&mut self) -> Result<String>;
+    /// Every collaborator's email (completion).
+    fn collaborator_emails(&mut self) -> Result<Vec<String>>;
+
+    // --- clients -------------------------------------------------------
+
+    /// Inserts a client; returns its id.
+    fn insert_client(&mut self, new: &NewClient<'_>) -> Result<i64>;
+    /// The client with this id.
+    fn client(&mut self, id: i64) -> Result<Client>;
+    /// Calls `visit` with each client `list` would return, in order.
+    fn each_client(
+        &mut self,
+        filter: &ClientFilter,
+        q: &ListQuery,
+        visit: Visit<'_, Client>,
+    ) -> Result<()>;
+    /// Applies `changes` to a client.
+    fn update_client(&mut self, id: i64, changes: &ClientChanges) -> Result<()>;
+    /// Gives a client to another sales collaborator.
+    fn set_sales_contact(&mut self, id: i64, sales_contact_id: i64) -> Result<()>;
+    /// Moves every client of `from` to `to`; returns how many.
+    fn reassign_clients(&mut self, from: i64, to: i64) -> Result<usize>;
+    /// How many clients this sales collaborator has.
+    fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64>;
+
+    // --- contracts -----------------------------------------------------
+
+    /// Inserts a contract; returns its id.
+    fn insert_contract(&mut self, new: &NewContract) -> Result<i64>;
+    /// The contract with this id.
+    fn contract(&mut self, id: i64) -> Result<Contract>;
+    /// Calls `visit` with each contract `list` would return, in order.
+    fn each_contract(
+        &mut self,
+        filter: &ContractFilter,
+        q: &ListQuery,
+        visit: Visit<'_, Contract>,
+    ) -> Result<()>;
+    /// Sets the total and the amount due (validated together by the caller).
+    fn set_contract_amounts(&mut self, id: i64, total: Money, due: Money) -> Result<()>;
+    /// Signs the contract now (a conflict if it already is).
+    fn sign_contract(&mut self, id: i64) -> Result<()>;
+    /// Records a payment in one statement; returns the new amount due.
+    fn pay_contract(&mut self, id: i64, amount: Money, recorded_by: i64) -> Result<Money>;
+    /// Sum of the payments recorded on a contract.
+    fn contract_paid(&mut self, id: i64) -> Result<Money>;
+
+    // --- events --------------------------------------------------------
+
+    /// Inserts an event; returns its id.
+    fn insert_event(&mut self, new: &NewEvent<'_>) -> Result<i64>;
+    /// The event with this id.
+    fn event(&mut self, id: i64) -> Result<Event>;
+    /// Calls `visit` with each event `list` would return, in order.
+    fn each_event(
+        &mut self,
+        filter: &EventFilter,
+        q: &ListQuery,
+        visit: Visit<'_, Event>,
+    ) -> Result<()>;
+    /// Applies `changes` to an event.
+    fn update_event(&mut self, id: i64, changes: &EventChanges) -> Result<()>;
+    /// Assigns a support collaborator.
+    fn assign_event(&mut self, id: i64, support_contact_id: i64) -> Result<()>;
+    /// Moves every event of support collaborator `from` to `to`.
+    fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize>;
+    /// How many events this support collaborator has.
+    fn count_events_of(&mut self, collaborator_id: i64) -> Result<i64>;
+
+    // --- audit and maintenance ------------------------------------------
+
+    /// Records that `actor` did `action` to `entity` #`entity_id`, in this
+    /// transaction. `detail` never holds a password or token.
+    fn audit(
+        &mut self,
+        actor: Option<i64>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        detail: Option<&serde_json::Value>,
+    ) -> Result<()>;
+    /// The schema version of the database.
+    fn schema_version(&mut self) -> Result<i64>;
+    /// Problems the backend's integrity check finds (empty when sound).
+    fn integrity_problems(&mut self) -> Result<Vec<String>>;
+    /// Rows whose references point nowhere.
+    fn foreign_key_problems(&mut self) -> Result<Vec<String>>;
+    /// Row counts of the main tables.
+    fn table_counts(&mut self) -> Result<Vec<(&'static str, i64)>>;
+    /// Writes a consistent copy of the database to `dest` (a new file).
+    fn backup(&mut self, dest: &Path) -> Result<()>;
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+impl dyn Db + '_ {
+    /// Lists clients.
+    pub fn list_clients(&mut self, filter: &ClientFilter, q: &ListQuery) -> Result<Vec<Client>> {
+        collect(|visit| self.each_client(filter, q, visit))
     }
+
+    /// Lists contracts.
+    pub fn list_contracts(
+        &mut self,
+        filter: &ContractFilter,
+        q: &ListQuery,
+    ) -> Result<Vec<Contract>> {
+        collect(|visit| self.each_contract(filter, q, visit))
+    }
+
+    /// Lists events.
+    pub fn list_events(&mut self, filter: &EventFilter, q: &ListQuery) -> Result<Vec<Event>> {
+        collect(|visit| self.each_event(filter, q, visit))
+    }
+}
+
+/// Collects into a vector the rows an `each`-style function yields.
+pub fn collect<T>(each: impl FnOnce(Visit<'_, T>) -> Result<()>) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    each(&mut |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Where the database is: a file, or a PostgreSQL server.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// An SQLite file.
+    File(PathBuf),
+    /// A PostgreSQL server (`postgresql://...`).
+    Postgres(Box<pg::target::Target>),
+}
+
+impl Target {
+    /// Reads `--db` / `EPIC_DB`: a `postgresql://` or `postgres://` URL, or a
+    /// file path.
+    pub fn parse(text: &str) -> Result<Target> {
+        if pg::target::is_url(text) {
+            Ok(Target::Postgres(Box::new(pg::target::Target::parse(text)?)))
+        } else {
+            Ok(Target::File(PathBuf::from(text)))
+        }
+    }
+
+    /// How messages name the database (never with a password).
+    pub fn display(&self) -> String {
+        match self {
+            Target::File(p) => p.display().to_string(),
+            Target::Postgres(t) => t.display.clone(),
+        }
+    }
+}
+
+/// An open database: a small connection pool on one backend.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// An SQLite file.
+    Sqlite(sqlite::Store),
+    /// A PostgreSQL server.
+    Postgres(pg::Store),
 }
 
 impl Store {
-    /// Opens (or creates, with [`OpenMode::Create`]) the database at `path`
-    /// and brings its schema to the latest version.
-    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
-        if mode == OpenMode::Existing && !path.exists() {
-            return Err(Error::NotFound(
-                format!(
-                    "no database at {}; create one with `epic init` (or try `epic demo`)",
-                    path.display()
-                )
-                .into(),
-            ));
+    /// Opens (or creates, with [`OpenMode::Create`]) the database and brings
+    /// its schema to the latest version.
+    pub fn open(target: &Target, mode: OpenMode) -> Result<Store> {
+        match target {
+            Target::File(path) => Ok(Store::Sqlite(sqlite::Store::open(path, mode)?)),
+            Target::Postgres(t) => Ok(Store::Postgres(pg::Store::open(t, mode)?)),
         }
-        if mode == OpenMode::Create {
-            create_file(path)?;
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        check_writable(path)?;
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(flags)
-            .with_init(configure);
-        // One connection serves a shell; a second lets a long read overlap a
-        // backup. A short timeout: a failing disk must not hang us for 30 s.
-        let pool = r2d2::Pool::builder()
-            .max_size(2)
-            .min_idle(Some(0))
-            // r2d2 starts three helper threads by default; one is plenty for
-            // two connections and saves a command ~0.2 ms of start-up.
-            .thread_pool(std::sync::Arc::new(
-                scheduled_thread_pool::ScheduledThreadPool::new(1),
-            ))
-            .connection_timeout(Duration::from_secs(5))
-            .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build_unchecked(manager);
-        let store = Store {
-            pool,
-            path: path.to_path_buf(),
-        };
-        let mut conn = store.conn()?;
-        if conn.is_readonly(rusqlite::MAIN_DB)? {
-            return Err(read_only(path));
-        }
-        migrate::to_latest(&mut conn)?;
-        Ok(store)
     }
 
-    /// Opens a private in-memory database (tests).
+    /// A private in-memory SQLite database (tests).
     pub fn memory() -> Result<Store> {
-        // A named shared-cache memory database, so every pooled connection
-        // sees the same data.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let uri = format!(
-            "file:epic-mem-{}-{n}?mode=memory&cache=shared",
-            std::process::id()
-        );
-        let manager = SqliteConnectionManager::file(&uri)
-            .with_flags(
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_URI,
-            )
-            .with_init(configure);
-        let pool = r2d2::Pool::builder()
-            .max_size(2)
-            .min_idle(Some(1))
-            .build(manager)
-            .map_err(|e| Error::internal(format!("opening the in-memory database: {e}")))?;
-        let store = Store {
-            pool,
-            path: PathBuf::from(uri),
-        };
-        migrate::to_latest(&mut *store.conn()?)?;
-        Ok(store)
+        Ok(Store::Sqlite(sqlite::Store::memory()?))
     }
 
     /// A connection from the pool.
     pub fn conn(&self) -> Result<Conn> {
-        self.pool.get().map_err(|e| open_error(&self.path, &e))
-    }
-
-    /// The database file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-/// The error for a database this user may not write.
-fn read_only(path: &Path) -> Error {
-    Error::io(
-        format!(
-            "cannot open the database {} for writing: it is read-only for this user \
-             (check the owner and permissions of the file and of its folder, and \
-             whether the filesystem is mounted read-only)",
-            path.display()
-        ),
-        std::io::Error::other("not writable"),
-    )
-}
-
-/// Fails fast, before SQLite opens anything, when this user cannot write
-/// the database, its `-wal`/`-shm` files, or (when those must be created)
-/// its folder. SQLite would otherwise open it read-only, and a read-only
-/// open of a WAL database can leave `-wal`/`-shm` files that lock its owner
-/// out. A few `access(2)` calls: no second connection per command.
-fn check_writable(path: &Path) -> Result<()> {
-    use nix::unistd::{AccessFlags, access};
-    let rw = AccessFlags::R_OK | AccessFlags::W_OK;
-    if access(path, rw).is_err() {
-        return Err(read_only(path));
-    }
-    let sidecar = |suffix: &str| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    };
-    let (wal, shm) = (sidecar("-wal"), sidecar("-shm"));
-    for file in [&wal, &shm] {
-        if file.exists() && access(file.as_path(), rw).is_err() {
-            return Err(read_only(path));
+        match self {
+            Store::Sqlite(s) => Ok(Conn::Sqlite(s.conn()?)),
+            Store::Postgres(s) => Ok(Conn::Postgres(s.conn()?)),
         }
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !(wal.exists() && shm.exists())
-        && access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_err()
-    {
-        return Err(read_only(path));
-    }
-    Ok(())
 }
 
-fn open_error(path: &Path, e: &r2d2::Error) -> Error {
-    let text = e.to_string();
-    if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
-        Error::io(
-            format!("cannot open the database {} for writing", path.display()),
-            std::io::Error::other(text),
-        )
-    } else {
-        Error::internal(format!(
-            "cannot open the database {}: {text}",
-            path.display()
-        ))
-    }
+/// One connection, on which commands run their transactions.
+pub enum Conn {
+    /// SQLite.
+    Sqlite(sqlite::Conn),
+    /// PostgreSQL.
+    Postgres(pg::Conn),
 }
 
-/// Creates the database file owner-only (0600), or group read-write (0660)
-/// when its directory is group-shared (setgid bit), before SQLite touches it.
-fn create_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    if path.exists() {
-        return Ok(());
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let shared = std::fs::metadata(&dir)
-        .map(|m| m.permissions().mode() & 0o2000 != 0)
-        .unwrap_or(false);
-    let mode = if shared { 0o660 } else { 0o600 };
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-    {
-        Ok(file) => {
-            // The umask may have removed bits we asked for; set them exactly.
-            file.set_permissions(std::fs::Permissions::from_mode(mode))
-                .map_err(|e| Error::io(format!("creating {}", path.display()), e))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
-    }
-}
-
-/// Creates `path` owner-only, refusing (a conflict) if it exists.
-pub(crate) fn create_new_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
-            "{} already exists; choose a new file",
-            path.display()
-        ))),
-        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
-    }
-}
-
-/// Deletes a database file and its `-wal`/`-shm` companions (`demo --reset`).
-pub fn remove_database_files(path: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.as_os_str().to_owned();
-        file.push(suffix);
-        match std::fs::remove_file(&file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(format!("removing {}", path.display()), e)),
+impl Conn {
+    /// Runs `f` as one write transaction: SQLite begins it `IMMEDIATE`;
+    /// PostgreSQL runs it `SERIALIZABLE` and runs `f` again, transparently,
+    /// when the server reports a serialization failure or a deadlock. Inside
+    /// an enclosing transaction ([`Conn::begin_enclosing`]) it is a
+    /// savepoint.
+    pub fn write<T>(&mut self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        match self {
+            Conn::Sqlite(c) => sqlite::write(c, |c| f(&mut sqlite::SqliteDb::new(c))),
+            Conn::Postgres(c) => c.write(f),
         }
     }
-    Ok(())
-}
 
-/// Per-connection settings, applied once when the pool opens a connection.
-pub fn configure(c: &mut Connection) -> rusqlite::Result<()> {
-    // The busy timeout must come first: switching to WAL takes a lock.
-    // (The last connection to close still checkpoints and deletes the WAL:
-    // keeping it, with SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, made every later
-    // process rebuild the WAL index on open, and a mix of one-shot adds and
-    // lists 65 % slower.)
-    c.busy_timeout(Duration::from_secs(30))?;
-    c.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = FULL;
-         PRAGMA trusted_schema = OFF;",
-    )?;
-    Ok(())
-}
-
-/// Runs `f` as one write transaction, begun `IMMEDIATE`; or as a savepoint
-/// when a transaction is already open on this connection (`--atomic`).
-pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    if conn.is_autocommit() {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
-    } else {
-        let sp = conn.savepoint()?;
-        let value = f(&sp)?;
-        sp.commit()?;
-        Ok(value)
+    /// Runs `f` in one read transaction: a consistent snapshot.
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        match self {
+            Conn::Sqlite(c) => sqlite::read(c, |c| f(&mut sqlite::SqliteDb::new(c))),
+            Conn::Postgres(c) => c.read(f),
+        }
     }
-}
 
-/// Opens an enclosing write transaction (an `--atomic` script): every
-/// [`write`] inside it becomes a savepoint, and nothing is kept unless
-/// [`end_enclosing`] commits.
-pub fn begin_enclosing(conn: &Connection) -> Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    Ok(())
-}
+    /// Opens an enclosing write transaction (an `--atomic` script): every
+    /// write inside becomes a savepoint, and nothing is kept unless
+    /// [`Conn::end_enclosing`] commits.
+    pub fn begin_enclosing(&mut self) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => sqlite::begin_enclosing(c),
+            Conn::Postgres(c) => c.begin_enclosing(),
+        }
+    }
 
-/// Commits (`true`) or rolls back (`false`) the enclosing transaction.
-pub fn end_enclosing(conn: &Connection, commit: bool) -> Result<()> {
-    conn.execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })?;
-    Ok(())
-}
+    /// Commits (`true`) or rolls back (`false`) the enclosing transaction.
+    pub fn end_enclosing(&mut self, commit: bool) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => sqlite::end_enclosing(c, commit),
+            Conn::Postgres(c) => c.end_enclosing(commit),
+        }
+    }
 
-/// Runs `f` in a read transaction, so a command sees one consistent snapshot.
-pub fn read<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    if conn.is_autocommit() {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
-    } else {
-        f(conn)
+    /// The SQLite connection underneath, if this is one (tests that look at
+    /// the file itself).
+    pub fn as_sqlite(&mut self) -> Option<&mut rusqlite::Connection> {
+        match self {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    /// True inside an enclosing transaction.
+    pub fn in_transaction(&self) -> bool {
+        match self {
+            Conn::Sqlite(c) => !c.is_autocommit(),
+            Conn::Postgres(c) => c.in_transaction(),
+        }
     }
 }
 
@@ -366,26 +368,3 @@ pub fn ser_opt_time<S: serde::Serializer>(
         None => s.serialize_none(),
     }
 }
-
-/// Maps a constraint failure to a user-facing error: a UNIQUE violation on
-/// `column` becomes a conflict naming `field`; a trigger's `RAISE(ABORT,
-/// 'field: reason')` becomes a conflict carrying its message.
-pub fn constraint(e: rusqlite::Error, unique: &[(&str, &str)]) -> Error {
-    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
-        && f.code == rusqlite::ErrorCode::ConstraintViolation
-    {
-        for (column, message) in unique {
-            if msg.contains("UNIQUE") && msg.contains(column) {
-                return Error::conflict(message.to_string());
-            }
-        }
-        if !msg.contains("constraint failed") {
-            // A trigger's RAISE message, written for users.
-            return Error::conflict(msg.clone());
-        }
-    }
-    Error::Database(e)
-}
-
-#[cfg(test)]
-mod tests;

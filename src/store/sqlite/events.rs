@@ -1,107 +1,13 @@
 //! Events, with their client (through the contract) and support contact.
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use super::query::Filter;
-use super::{ListQuery, constraint, instant, ser_time};
+use super::{constraint, instant};
 use crate::error::{Error, Result};
-
-/// An event (output contract keys).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
-    /// Row id.
-    pub id: i64,
-    /// The signed contract it belongs to.
-    pub contract_id: i64,
-    /// Name.
-    pub name: String,
-    /// The contract's client's name.
-    pub client_name: String,
-    /// The client's email.
-    pub client_email: String,
-    /// The client's phone.
-    pub client_phone: Option<String>,
-    /// Start.
-    #[serde(serialize_with = "ser_time")]
-    pub start: DateTime<Utc>,
-    /// End (after start).
-    #[serde(serialize_with = "ser_time")]
-    pub end: DateTime<Utc>,
-    /// The support collaborator, if assigned.
-    pub support_contact_id: Option<i64>,
-    /// Their full name.
-    pub support_contact: Option<String>,
-    /// Location.
-    pub location: String,
-    /// Expected attendees.
-    pub attendees: i64,
-    /// Free notes.
-    pub notes: Option<String>,
-    /// Creation time.
-    #[serde(serialize_with = "ser_time")]
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    #[serde(serialize_with = "ser_time")]
-    pub updated_at: DateTime<Utc>,
-    /// The client's sales contact (for ownership checks; not output).
-    #[serde(skip)]
-    pub sales_contact_id: i64,
-}
-
-/// An event to create.
-#[derive(Debug, Clone)]
-pub struct NewEvent<'a> {
-    /// The contract (must be signed).
-    pub contract_id: i64,
-    /// Name.
-    pub name: &'a str,
-    /// Start, unix seconds.
-    pub start: i64,
-    /// End, unix seconds.
-    pub end: i64,
-    /// Location.
-    pub location: &'a str,
-    /// Attendees.
-    pub attendees: i64,
-    /// Notes.
-    pub notes: Option<&'a str>,
-    /// Support contact, when known at creation (imports; `event add` leaves
-    /// it to `event assign`).
-    pub support_contact_id: Option<i64>,
-}
-
-/// Changes to an event; `None` leaves a field alone.
-#[derive(Debug, Clone, Default)]
-pub struct EventChanges {
-    /// New name.
-    pub name: Option<String>,
-    /// New start.
-    pub start: Option<i64>,
-    /// New end.
-    pub end: Option<i64>,
-    /// New location.
-    pub location: Option<String>,
-    /// New attendee count.
-    pub attendees: Option<i64>,
-    /// New notes.
-    pub notes: Option<String>,
-}
-
-/// Filters of `event list`.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    /// Only events without a support contact.
-    pub unassigned: bool,
-    /// Only events of this support contact.
-    pub support_contact_id: Option<i64>,
-    /// Only events starting after this unix time.
-    pub starts_after: Option<i64>,
-    /// Only events of this contract.
-    pub contract_id: Option<i64>,
-}
+use crate::store::ListQuery;
+pub use crate::store::model::events::*;
 
 const SELECT: &str = "SELECT ev.id, ev.contract_id, ev.name, cl.full_name, cl.email, cl.phone,
                              ev.start_at, ev.end_at, ev.support_contact_id, su.full_name,
@@ -181,7 +87,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Event> {
 
 /// Lists events.
 pub fn list(c: &Connection, filter: &EventFilter, q: &ListQuery) -> Result<Vec<Event>> {
-    super::query::collect(|visit| each(c, filter, q, visit))
+    crate::store::collect(|visit| each(c, filter, q, visit))
 }
 
 /// Calls `f` with each of the events `list` would return, in order, as the

@@ -234,7 +234,7 @@ fn payments_never_take_the_amount_due_below_zero() {
     let money = |c| crate::domain::Money::from_cents(c).unwrap();
     let id = contracts::insert(
         &c,
-        &contracts::NewContract {
+        &crate::store::contracts::NewContract {
             id: None,
             client_id: 1,
             total: money(10_000),
@@ -280,7 +280,7 @@ fn ids_are_never_reused_after_a_deletion() {
     let new = |email: &str| {
         collaborators::insert(
             &c,
-            &collaborators::NewCollaborator {
+            &crate::store::collaborators::NewCollaborator {
                 employee_number: email,
                 full_name: "N",
                 email,

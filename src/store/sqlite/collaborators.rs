@@ -1,95 +1,14 @@
 //! Collaborators (staff accounts) and the login bookkeeping on them.
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use super::query::Filter;
-use super::{ListQuery, constraint, instant, ser_time};
+use super::{constraint, instant};
 use crate::domain::Department;
 use crate::error::{Error, Result};
-
-/// A collaborator as everyone may read it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Collaborator {
-    /// Row id.
-    pub id: i64,
-    /// Unique employee number.
-    pub employee_number: String,
-    /// Full name.
-    pub full_name: String,
-    /// Unique (case-insensitive) email.
-    pub email: String,
-    /// Department.
-    pub department: Department,
-    /// Creation time.
-    #[serde(serialize_with = "ser_time")]
-    pub created_at: DateTime<Utc>,
-    /// Last update.
-    #[serde(serialize_with = "ser_time")]
-    pub updated_at: DateTime<Utc>,
-}
-
-/// What authentication needs to know about an account.
-#[derive(Clone)]
-pub struct Account {
-    /// Row id.
-    pub id: i64,
-    /// Email.
-    pub email: String,
-    /// Full name.
-    pub full_name: String,
-    /// Department, read fresh for every command.
-    pub department: Department,
-    /// Bumped on logout, password or department change.
-    pub token_version: i64,
-    /// The argon2id PHC string.
-    pub password_hash: String,
-    /// Consecutive failed logins.
-    pub failed_logins: i64,
-    /// Locked until this unix time, if locked.
-    pub locked_until: Option<i64>,
-}
-
-impl std::fmt::Debug for Account {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Account")
-            .field("id", &self.id)
-            .field("department", &self.department)
-            .field("token_version", &self.token_version)
-            .field("password_hash", &"***")
-            .finish_non_exhaustive()
-    }
-}
-
-/// A collaborator to create.
-#[derive(Debug, Clone)]
-pub struct NewCollaborator<'a> {
-    /// Employee number.
-    pub employee_number: &'a str,
-    /// Full name.
-    pub full_name: &'a str,
-    /// Email.
-    pub email: &'a str,
-    /// Department.
-    pub department: Department,
-    /// argon2id PHC string.
-    pub password_hash: &'a str,
-}
-
-/// Changes to a collaborator; `None` leaves a field alone.
-#[derive(Debug, Clone, Default)]
-pub struct CollaboratorChanges {
-    /// New full name.
-    pub full_name: Option<String>,
-    /// New email.
-    pub email: Option<String>,
-    /// New department (revokes the account's sessions).
-    pub department: Option<Department>,
-    /// New password hash (revokes the account's sessions).
-    pub password_hash: Option<String>,
-}
+use crate::store::ListQuery;
+pub use crate::store::model::collaborators::*;
 
 const UNIQUE: &[(&str, &str)] = &[
     (
@@ -194,7 +113,7 @@ pub fn list(
         );
     }
     let tail = q.tail(SORTABLE, "id")?;
-    super::query::collect(|visit| f.each(c, SELECT, &tail, from_row, visit))
+    crate::store::collect(|visit| f.each(c, SELECT, &tail, from_row, visit))
 }
 
 const ACCOUNT: &str = "SELECT id, email, full_name, department_id, token_version, password_hash,
@@ -270,7 +189,7 @@ pub fn delete(c: &Connection, id: i64) -> Result<()> {
             {
                 Error::conflict("collaborator still owns clients or events; use --reassign-to")
             }
-            _ => Error::Database(e),
+            _ => Error::from(e),
         })?;
     if n == 0 {
         return Err(Error::not_found("collaborator", id));

@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 
 /// The migrations, oldest first. Version N is reached after step N.
 const STEPS: &[M<'static>] = &[
-    M::up(include_str!("../../schema.sql")).foreign_key_check(),
-    M::up(include_str!("../../migrations/sqlite/002_settings.sql")),
+    M::up(include_str!("../../../schema.sql")).foreign_key_check(),
+    M::up(include_str!("../../../migrations/sqlite/002_settings.sql")),
 ];
 
 /// The schema version this binary writes.

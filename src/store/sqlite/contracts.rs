@@ -1,55 +1,14 @@
 //! Contracts, their signature and their payments.
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use super::query::Filter;
-use super::{ListQuery, constraint, instant, ser_opt_time, ser_time};
+use super::{constraint, instant};
 use crate::domain::Money;
 use crate::error::{Error, Result};
-
-/// A contract, with its client's name and sales contact (output contract).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Contract {
-    /// Row id.
-    pub id: i64,
-    /// The client.
-    pub client_id: i64,
-    /// The client's full name.
-    pub client_name: String,
-    /// The client's sales contact.
-    pub sales_contact_id: i64,
-    /// Total amount.
-    pub total_amount: Money,
-    /// Amount still due.
-    pub amount_due: Money,
-    /// Signed or not.
-    pub signed: bool,
-    /// When it was signed.
-    #[serde(serialize_with = "ser_opt_time")]
-    pub signed_at: Option<DateTime<Utc>>,
-    /// Creation time.
-    #[serde(serialize_with = "ser_time")]
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    #[serde(serialize_with = "ser_time")]
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Filters of `contract list`.
-#[derive(Debug, Clone, Default)]
-pub struct ContractFilter {
-    /// Only unsigned contracts.
-    pub unsigned: bool,
-    /// Only contracts with something still due.
-    pub unpaid: bool,
-    /// Only contracts whose client has this sales contact.
-    pub sales_contact_id: Option<i64>,
-    /// Only this client's contracts.
-    pub client_id: Option<i64>,
-}
+use crate::store::ListQuery;
+pub use crate::store::model::contracts::*;
 
 const SELECT: &str = "SELECT ct.id, ct.client_id, cl.full_name, cl.sales_contact_id,
                              ct.total_cents, ct.due_cents, ct.signed_at, ct.created_at,
@@ -89,23 +48,6 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contract> {
     })
 }
 
-/// A contract to create.
-#[derive(Debug, Clone)]
-pub struct NewContract {
-    /// An explicit id (demo data); `None` lets SQLite choose.
-    pub id: Option<i64>,
-    /// The client.
-    pub client_id: i64,
-    /// Total amount.
-    pub total: Money,
-    /// Amount due (≤ total).
-    pub due: Money,
-    /// When it was signed, if it already is (unix seconds).
-    pub signed_at: Option<i64>,
-    /// When it was drawn up (defaults to now; imports and demo data).
-    pub created_at: Option<i64>,
-}
-
 /// Inserts a contract; returns its id.
 pub fn insert(c: &Connection, new: &NewContract) -> Result<i64> {
     let now = super::now();
@@ -139,7 +81,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Contract> {
 
 /// Lists contracts.
 pub fn list(c: &Connection, filter: &ContractFilter, q: &ListQuery) -> Result<Vec<Contract>> {
-    super::query::collect(|visit| each(c, filter, q, visit))
+    crate::store::collect(|visit| each(c, filter, q, visit))
 }
 
 /// Calls `f` with each of the contracts `list` would return, in order, as the

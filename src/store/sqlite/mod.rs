@@ -1,0 +1,361 @@
+//! The SQLite backend: an embedded file, the default and the demo.
+//!
+//! Every connection is configured once when the pool opens it (see
+//! [`configure`]): a 30 s busy timeout set *before* switching to WAL (so many
+//! processes opening a fresh database at once do not fail), foreign keys on,
+//! `synchronous=FULL` (an acknowledged write survives power loss).
+//!
+//! Writes go through [`write`], which begins the transaction `IMMEDIATE`:
+//! with SQLite's default `DEFERRED`, a read-then-write transaction that loses
+//! the race for the write lock fails with "database is locked" no matter the
+//! busy timeout. Inside an enclosing transaction (a script run with
+//! `--atomic`) the same call becomes a savepoint, so each command is still
+//! all-or-nothing and the script is too.
+//!
+//! Each aggregate has its own module of functions taking a `&Connection`;
+//! parameters are always bound, and the only SQL built at run time is
+//! assembled from fixed fragments chosen from whitelists. [`SqliteDb`] puts
+//! them behind the backend-neutral [`crate::store::Db`].
+
+pub mod audit;
+pub mod clients;
+pub mod collaborators;
+pub mod contracts;
+mod db;
+mod error;
+pub mod events;
+mod maintenance;
+pub mod migrate;
+mod query;
+
+pub use db::SqliteDb;
+pub use maintenance::{backup, foreign_key_problems, integrity_problems, table_counts};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of an epic database ("EPIC" in ASCII).
+pub const APPLICATION_ID: i32 = 0x4550_4943;
+
+/// A pooled connection.
+pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+pub use crate::store::OpenMode;
+
+/// A handle on one database file: a small connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates, with [`OpenMode::Create`]) the database at `path`
+    /// and brings its schema to the latest version.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        if mode == OpenMode::Existing && !path.exists() {
+            return Err(Error::NotFound(
+                format!(
+                    "no database at {}; create one with `epic init` (or try `epic demo`)",
+                    path.display()
+                )
+                .into(),
+            ));
+        }
+        if mode == OpenMode::Create {
+            create_file(path)?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        check_writable(path)?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(flags)
+            .with_init(configure);
+        // One connection serves a shell; a second lets a long read overlap a
+        // backup. A short timeout: a failing disk must not hang us for 30 s.
+        let pool = r2d2::Pool::builder()
+            .max_size(2)
+            .min_idle(Some(0))
+            // r2d2 starts three helper threads by default; one is plenty for
+            // two connections and saves a command ~0.2 ms of start-up.
+            .thread_pool(std::sync::Arc::new(
+                scheduled_thread_pool::ScheduledThreadPool::new(1),
+            ))
+            .connection_timeout(Duration::from_secs(5))
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+        };
+        let mut conn = store.conn()?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only(path));
+        }
+        migrate::to_latest(&mut conn)?;
+        Ok(store)
+    }
+
+    /// Opens a private in-memory database (tests).
+    pub fn memory() -> Result<Store> {
+        // A named shared-cache memory database, so every pooled connection
+        // sees the same data.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uri = format!(
+            "file:epic-mem-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
+        let manager = SqliteConnectionManager::file(&uri)
+            .with_flags(
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .with_init(configure);
+        let pool = r2d2::Pool::builder()
+            .max_size(2)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| Error::internal(format!("opening the in-memory database: {e}")))?;
+        let store = Store {
+            pool,
+            path: PathBuf::from(uri),
+        };
+        migrate::to_latest(&mut *store.conn()?)?;
+        Ok(store)
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> Result<Conn> {
+        self.pool.get().map_err(|e| open_error(&self.path, &e))
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The error for a database this user may not write.
+fn read_only(path: &Path) -> Error {
+    Error::io(
+        format!(
+            "cannot open the database {} for writing: it is read-only for this user \
+             (check the owner and permissions of the file and of its folder, and \
+             whether the filesystem is mounted read-only)",
+            path.display()
+        ),
+        std::io::Error::other("not writable"),
+    )
+}
+
+/// Fails fast, before SQLite opens anything, when this user cannot write
+/// the database, its `-wal`/`-shm` files, or (when those must be created)
+/// its folder. SQLite would otherwise open it read-only, and a read-only
+/// open of a WAL database can leave `-wal`/`-shm` files that lock its owner
+/// out. A few `access(2)` calls: no second connection per command.
+fn check_writable(path: &Path) -> Result<()> {
+    use nix::unistd::{AccessFlags, access};
+    let rw = AccessFlags::R_OK | AccessFlags::W_OK;
+    if access(path, rw).is_err() {
+        return Err(read_only(path));
+    }
+    let sidecar = |suffix: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let (wal, shm) = (sidecar("-wal"), sidecar("-shm"));
+    for file in [&wal, &shm] {
+        if file.exists() && access(file.as_path(), rw).is_err() {
+            return Err(read_only(path));
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !(wal.exists() && shm.exists())
+        && access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_err()
+    {
+        return Err(read_only(path));
+    }
+    Ok(())
+}
+
+fn open_error(path: &Path, e: &r2d2::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
+        Error::io(
+            format!("cannot open the database {} for writing", path.display()),
+            std::io::Error::other(text),
+        )
+    } else {
+        Error::internal(format!(
+            "cannot open the database {}: {text}",
+            path.display()
+        ))
+    }
+}
+
+/// Creates the database file owner-only (0600), or group read-write (0660)
+/// when its directory is group-shared (setgid bit), before SQLite touches it.
+fn create_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let shared = std::fs::metadata(&dir)
+        .map(|m| m.permissions().mode() & 0o2000 != 0)
+        .unwrap_or(false);
+    let mode = if shared { 0o660 } else { 0o600 };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
+        Ok(file) => {
+            // The umask may have removed bits we asked for; set them exactly.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io(format!("creating {}", path.display()), e))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
+    }
+}
+
+/// Creates `path` owner-only, refusing (a conflict) if it exists.
+pub(crate) fn create_new_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
+            "{} already exists; choose a new file",
+            path.display()
+        ))),
+        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
+    }
+}
+
+/// Deletes a database file and its `-wal`/`-shm` companions (`demo --reset`).
+pub fn remove_database_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(format!("removing {}", path.display()), e)),
+        }
+    }
+    Ok(())
+}
+
+/// Per-connection settings, applied once when the pool opens a connection.
+pub fn configure(c: &mut Connection) -> rusqlite::Result<()> {
+    // The busy timeout must come first: switching to WAL takes a lock.
+    // (The last connection to close still checkpoints and deletes the WAL:
+    // keeping it, with SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, made every later
+    // process rebuild the WAL index on open, and a mix of one-shot adds and
+    // lists 65 % slower.)
+    c.busy_timeout(Duration::from_secs(30))?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA trusted_schema = OFF;",
+    )?;
+    Ok(())
+}
+
+/// Runs `f` as one write transaction, begun `IMMEDIATE`; or as a savepoint
+/// when a transaction is already open on this connection (`--atomic`).
+pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    if conn.is_autocommit() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    } else {
+        let sp = conn.savepoint()?;
+        let value = f(&sp)?;
+        sp.commit()?;
+        Ok(value)
+    }
+}
+
+/// Opens an enclosing write transaction (an `--atomic` script): every
+/// [`write`] inside it becomes a savepoint, and nothing is kept unless
+/// [`end_enclosing`] commits.
+pub fn begin_enclosing(conn: &Connection) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    Ok(())
+}
+
+/// Commits (`true`) or rolls back (`false`) the enclosing transaction.
+pub fn end_enclosing(conn: &Connection, commit: bool) -> Result<()> {
+    conn.execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })?;
+    Ok(())
+}
+
+/// Runs `f` in a read transaction, so a command sees one consistent snapshot.
+pub fn read<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    if conn.is_autocommit() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    } else {
+        f(conn)
+    }
+}
+
+pub use crate::store::{instant, now};
+
+/// Maps a constraint failure to a user-facing error: a UNIQUE violation on
+/// `column` becomes a conflict naming `field`; a trigger's `RAISE(ABORT,
+/// 'field: reason')` becomes a conflict carrying its message.
+pub fn constraint(e: rusqlite::Error, unique: &[(&str, &str)]) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation
+    {
+        for (column, message) in unique {
+            if msg.contains("UNIQUE") && msg.contains(column) {
+                return Error::conflict(message.to_string());
+            }
+        }
+        if !msg.contains("constraint failed") {
+            // A trigger's RAISE message, written for users.
+            return Error::conflict(msg.clone());
+        }
+    }
+    Error::from(e)
+}
+
+#[cfg(test)]
+mod tests;
