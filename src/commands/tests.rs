@@ -704,8 +704,6 @@ fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
         &feed,
         "collaborator add --name Next --email next@x.io --department support --password-stdin",
     );
-    let next = admin
-        .read(|c, _| c.find_collaborator("next@x.io"))
-        .unwrap();
+    let next = admin.read(|c, _| c.find_collaborator("next@x.io")).unwrap();
     assert_eq!((next.id, next.employee_number.as_str()), (7, "E-0007"));
 }
