@@ -151,6 +151,7 @@ fn main() -> epic::Result<()> {
                     due: Money::from_cents(due).expect("in range"),
                     signed_at: is_signed.then_some(now),
                     created_at: None,
+                    recorded_by: None,
                 },
             )?;
             if is_signed {

@@ -30,6 +30,9 @@ pub enum Action {
     ContractAdd,
     /// `contract update`.
     ContractUpdate,
+    /// `contract update --due --reason`: an audited adjustment of the
+    /// amount due, beyond what the ledger's payments say.
+    ContractAdjust,
     /// `contract sign`.
     ContractSign,
     /// `contract pay`.
@@ -109,6 +112,11 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         Action::ContractUpdate,
         [All, Own(Client), No],
         "only management or the client's sales contact may update a contract",
+    ),
+    (
+        Action::ContractAdjust,
+        [All, No, No],
+        "only management may adjust the amount due of a contract",
     ),
     (
         Action::ContractSign,
@@ -218,6 +226,7 @@ mod tests {
             Action::ClientReassign,
             Action::ContractAdd,
             Action::ContractUpdate,
+            Action::ContractAdjust,
             Action::ContractSign,
             Action::ContractPay,
             Action::EventAdd,

@@ -248,7 +248,13 @@ fn uses(target: &str) -> Vec<Use> {
                 "total",
                 &["contract", "update", "1", "--total", "@V"],
             ),
-            u(Admin, "due", &["contract", "update", "1", "--due", "@V"]),
+            u(
+                Admin,
+                "due",
+                &[
+                    "contract", "update", "1", "--due", "@V", "--reason", "rebate",
+                ],
+            ),
             u(Admin, "amount", &["contract", "pay", "1", "@V"]),
         ],
         "date" => vec![
@@ -352,7 +358,9 @@ fn uses(target: &str) -> Vec<Use> {
             u(
                 Admin,
                 "due",
-                &["contract", "update", "1", "--total", "@V", "--due", "@W"],
+                &[
+                    "contract", "update", "1", "--total", "@V", "--due", "@W", "--reason", "x",
+                ],
             ),
         ],
         "end<=start" => vec![

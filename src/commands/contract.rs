@@ -6,12 +6,15 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{Context, ListOpts, ShowOpts};
-use crate::domain::Money;
+use crate::domain::{Money, Text};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Format, Output, record};
 use crate::report::BusinessEvent;
 use crate::store::contracts;
+
+/// Most characters in the reason of a ledger adjustment.
+const REASON_MAX: usize = 500;
 
 /// Output keys of a contract (SPEC.md "Output contract").
 pub const KEYS: &[&str] = &[
@@ -55,7 +58,11 @@ pub enum Verb {
         #[allow(missing_docs)]
         opts: ShowOpts,
     },
-    /// Change the total or the amount due (management, or the client's sales contact)
+    /// Change the total (management, or the client's sales contact); the amount due follows
+    ///
+    /// The amount due is always the total minus the recorded payments. Only
+    /// management may adjust it beyond that, with --due and a --reason; the
+    /// adjustment is kept in the ledger and the audit log.
     Update {
         /// Contract id
         #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
@@ -63,9 +70,12 @@ pub enum Verb {
         /// New total amount
         #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
         total: Option<String>,
-        /// New amount still due
+        /// Adjust the amount still due to AMOUNT (management; needs --reason)
         #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
         due: Option<String>,
+        /// Why the amount due is adjusted (kept in the ledger)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
         #[command(flatten)]
         #[allow(missing_docs)]
         opts: ShowOpts,
@@ -179,7 +189,13 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             })
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.contract(id)?)))),
-        Verb::Update { id, total, due, .. } => update(ctx, id, total.as_deref(), due.as_deref()),
+        Verb::Update {
+            id,
+            total,
+            due,
+            reason,
+            ..
+        } => update(ctx, id, total.as_deref(), due.as_deref(), reason.as_deref()),
         Verb::Sign { id, .. } => sign(ctx, id),
         Verb::Pay { id, amount } => pay(ctx, id, &amount),
     }
@@ -207,6 +223,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             due,
             signed_at: args.signed.then(crate::store::now),
             created_at: None,
+            recorded_by: Some(tx.actor.id),
         })?;
         tx.audit(
             "create",
@@ -236,37 +253,73 @@ fn signed_event(row: &contracts::Contract, actor_id: i64) -> BusinessEvent {
     }
 }
 
-fn update(ctx: &mut Context, id: i64, total: Option<&str>, due: Option<&str>) -> Result<Output> {
+fn update(
+    ctx: &mut Context,
+    id: i64,
+    total: Option<&str>,
+    due: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Output> {
     let total = total.map(|t| Money::parse("--total", t)).transpose()?;
     let due = due.map(|d| Money::parse("--due", d)).transpose()?;
+    let reason = reason
+        .map(|r| Text::parse("--reason", r, REASON_MAX).map(Text::into_string))
+        .transpose()?;
+    match (due, &reason) {
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                "--reason",
+                "required with --due: say why the amount due is adjusted",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(Error::invalid("--reason", "only goes with --due"));
+        }
+        _ => {}
+    }
     if total.is_none() && due.is_none() {
         return Err(Error::invalid(
             "update",
-            "nothing to change; give --total or --due",
+            "nothing to change; give --total (or, management, --due with --reason)",
         ));
     }
     ctx.write(|tx| {
-        let grant = policy::check(Action::ContractUpdate, tx.actor.department, tx.actor.id)?;
         let before = tx.conn.contract(id)?;
-        grant.require(Some(before.sales_contact_id))?;
+        if total.is_some() {
+            let grant = policy::check(Action::ContractUpdate, tx.actor.department, tx.actor.id)?;
+            grant.require(Some(before.sales_contact_id))?;
+        }
+        if due.is_some() {
+            policy::check(Action::ContractAdjust, tx.actor.department, tx.actor.id)?;
+        }
         let new_total = total.unwrap_or(before.total_amount);
-        let new_due = due.unwrap_or(before.amount_due);
-        if new_due > new_total {
-            let field = if due.is_some() { "--due" } else { "--total" };
+        if let Some(due) = due
+            && due > new_total
+        {
             return Err(Error::invalid(
-                field,
-                format!("the amount due {new_due} would exceed the total {new_total}"),
+                "--due",
+                format!("the amount due {due} would exceed the total {new_total}"),
             ));
         }
-        tx.conn.set_contract_amounts(id, new_total, new_due)?;
-        tx.audit(
-            "update",
-            "contract",
-            id,
-            json!({"total": new_total, "due": new_due,
-                   "previous_total": before.total_amount, "previous_due": before.amount_due}),
-        )?;
-        Ok(Output::Record(record(&tx.conn.contract(id)?)))
+        if let Some(total) = total {
+            tx.conn.set_contract_total(id, total)?;
+        }
+        let mut detail = json!({"total": new_total, "previous_total": before.total_amount,
+                                "previous_due": before.amount_due});
+        if let (Some(due), Some(reason)) = (due, &reason) {
+            let current = tx.conn.contract(id)?.amount_due;
+            let cents = current.cents() - due.cents();
+            if cents != 0 {
+                tx.conn.adjust_contract(id, cents, reason, tx.actor.id)?;
+            }
+            detail["adjustment"] = json!(Money::from_cents(cents.abs()));
+            detail["adjustment_lowers_due"] = json!(cents >= 0);
+            detail["reason"] = json!(reason);
+        }
+        let after = tx.conn.contract(id)?;
+        detail["due"] = json!(after.amount_due);
+        tx.audit("update", "contract", id, detail)?;
+        Ok(Output::Record(record(&after)))
     })
 }
 

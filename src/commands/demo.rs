@@ -145,6 +145,7 @@ fn fill(c: &mut dyn Db, hash: &str) -> Result<()> {
             due: money(due),
             signed_at,
             created_at: Some(created_at),
+            recorded_by: None,
         })
     };
     let wedding_contract = contract(

@@ -130,11 +130,22 @@ pub trait Db {
         q: &ListQuery,
         visit: Visit<'_, Contract>,
     ) -> Result<()>;
-    /// Sets the total and the amount due (validated together by the caller).
-    fn set_contract_amounts(&mut self, id: i64, total: Money, due: Money) -> Result<()>;
+    /// Sets the total; the amount due follows from the ledger (a conflict
+    /// if more than the new total is already paid).
+    fn set_contract_total(&mut self, id: i64, total: Money) -> Result<()>;
+    /// Records management's adjustment of the amount due: lowers it by
+    /// `cents` (raises it when negative), with a reason; returns the new
+    /// amount due.
+    fn adjust_contract(
+        &mut self,
+        id: i64,
+        cents: i64,
+        reason: &str,
+        recorded_by: i64,
+    ) -> Result<Money>;
     /// Signs the contract now (a conflict if it already is).
     fn sign_contract(&mut self, id: i64) -> Result<()>;
-    /// Records a payment in one statement; returns the new amount due.
+    /// Records a payment in the ledger; returns the new amount due.
     fn pay_contract(&mut self, id: i64, amount: Money, recorded_by: i64) -> Result<Money>;
     /// Sum of the payments recorded on a contract.
     fn contract_paid(&mut self, id: i64) -> Result<Money>;

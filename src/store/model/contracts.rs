@@ -56,10 +56,21 @@ pub struct NewContract {
     pub client_id: i64,
     /// Total amount.
     pub total: Money,
-    /// Amount due (≤ total).
+    /// Amount due (≤ total); the difference is a deposit, recorded in the
+    /// ledger as a payment with the contract.
     pub due: Money,
     /// When it was signed, if it already is (unix seconds).
     pub signed_at: Option<i64>,
     /// When it was drawn up (defaults to now; imports and demo data).
     pub created_at: Option<i64>,
+    /// Who records the deposit, if any.
+    pub recorded_by: Option<i64>,
+}
+
+/// The line `doctor` prints for a contract that disagrees with its ledger.
+pub fn ledger_mismatch(id: i64, total: i64, due: i64, ledger: i64) -> String {
+    format!(
+        "contract {id}: amount due {due} cents, but its total {total} minus its ledger {ledger} is {}",
+        total - ledger
+    )
 }

@@ -1,48 +1,276 @@
-//! The PostgreSQL backend (server mode).
+//! The PostgreSQL backend (server mode): the same [`Db`] on a server that
+//! staff on several machines share.
+//!
+//! * Connections come from `r2d2_postgres`' connection manager, one per
+//!   process (a command, a script or a shell holds one connection at a
+//!   time). No r2d2 pool sits in front of it: a pool retries a failing
+//!   connect until its timeout, which would turn a wrong password into a
+//!   five-second wait and hide *why* it failed; a direct connect fails at
+//!   once with the server's own reason (exit 3 for a refused password).
+//! * Every write is one `SERIALIZABLE` transaction. PostgreSQL then
+//!   guarantees what SQLite's single writer did (two payments that together
+//!   exceed the amount due cannot both commit; a collaborator deleted
+//!   mid-command is seen or the command is retried): on a serialization
+//!   failure or a deadlock (SQLSTATE 40001/40P01) the whole command runs
+//!   again, transparently, a few times. Reads are one `REPEATABLE READ`,
+//!   read-only snapshot.
+//! * A connection lost mid-command rolls the command back (the server does)
+//!   and says so; the next command opens a new connection.
+//! * The schema lives in the PostgreSQL schema `epic`; migrations are
+//!   `migrations/postgres/NNN_*.sql`, applied on open (see [`migrate`]).
 
+mod clients;
+mod collaborators;
+mod contracts;
+mod db;
+pub mod error;
+mod events;
+mod maintenance;
+pub mod migrate;
+mod query;
+mod session;
 pub mod target;
 
-use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use postgres::Client;
+use r2d2::ManageConnection;
+use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use session::Session;
+
+use crate::error::Result;
 use crate::store::{Db, OpenMode};
 
-/// A pool of connections to one PostgreSQL database.
-#[derive(Clone, Debug)]
-pub struct Store {}
+/// How many times a write runs before a serialization failure is reported.
+const MAX_ATTEMPTS: u32 = 12;
 
-impl Store {
-    /// Connects and migrates.
-    pub fn open(_target: &target::Target, _mode: OpenMode) -> Result<Store> {
-        Err(Error::internal("server mode is not built yet"))
-    }
+/// A PostgreSQL database, opened and migrated.
+#[derive(Clone)]
+pub struct Store {
+    manager: Arc<PostgresConnectionManager<MakeRustlsConnect>>,
+    /// The connection `open` made (to migrate), handed to the first `conn`.
+    first: Arc<Mutex<Option<Client>>>,
+    display: String,
+    env: Vec<(String, String)>,
+}
 
-    /// A pooled connection.
-    pub fn conn(&self) -> Result<Conn> {
-        Err(Error::internal("server mode is not built yet"))
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("server", &self.display)
+            .finish()
     }
 }
 
-/// One connection.
-pub struct Conn {}
+impl Store {
+    /// Connects, and brings the schema to the latest version. With
+    /// [`OpenMode::Existing`] an empty database is refused (run `init`).
+    pub fn open(target: &target::Target, mode: OpenMode) -> Result<Store> {
+        let manager = Arc::new(target.manager());
+        let mut client = connect(&manager, target)?;
+        migrate::to_latest(&mut client, mode, &target.display)?;
+        Ok(Store {
+            manager,
+            first: Arc::new(Mutex::new(Some(client))),
+            display: target.display.clone(),
+            env: target.libpq_env(),
+        })
+    }
+
+    /// A connection: the one `open` made, else a new one.
+    pub fn conn(&self) -> Result<Conn> {
+        let first = self.first.lock().map(|mut f| f.take()).unwrap_or(None);
+        let client = match first {
+            Some(c) if !c.is_closed() => c,
+            _ => {
+                let mut c = self
+                    .manager
+                    .connect()
+                    .map_err(|e| error::connect(&e, &self.display))?;
+                c.batch_execute("SET search_path = epic")
+                    .map_err(|e| error::map(&e))?;
+                c
+            }
+        };
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+            enclosing: false,
+            env: self.env.clone(),
+        })
+    }
+}
+
+fn connect(
+    manager: &PostgresConnectionManager<MakeRustlsConnect>,
+    target: &target::Target,
+) -> Result<Client> {
+    manager
+        .connect()
+        .map_err(|e| error::connect(&e, &target.display))
+}
+
+/// One connection, with its prepared statements.
+pub struct Conn {
+    client: Client,
+    statements: HashMap<String, postgres::Statement>,
+    /// Inside an `--atomic` script's enclosing transaction.
+    enclosing: bool,
+    /// libpq variables naming the server (for `pg_dump`).
+    env: Vec<(String, String)>,
+}
 
 impl Conn {
-    /// A write transaction.
-    pub fn write<T>(&mut self, _f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
-        Err(Error::internal("server mode is not built yet"))
+    fn db(&mut self) -> db::PgDb<'_> {
+        let Conn {
+            client,
+            statements,
+            env,
+            ..
+        } = self;
+        db::PgDb::new(Session::new(client, statements), env)
     }
-    /// A read transaction.
-    pub fn read<T>(&mut self, _f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
-        Err(Error::internal("server mode is not built yet"))
+
+    /// Runs `f` as one SERIALIZABLE write transaction, again on a
+    /// serialization failure or deadlock; a savepoint inside `--atomic`.
+    pub fn write<T>(&mut self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        if self.enclosing {
+            return self.savepoint(f);
+        }
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(f);
+            match result {
+                Err(e) if error::is_retryable(&e) && attempt < MAX_ATTEMPTS => {
+                    // Back off a little, more each time, so two colliding
+                    // writers do not collide again in lockstep.
+                    std::thread::sleep(Duration::from_millis(
+                        u64::from(attempt) * 3 + jitter(attempt),
+                    ));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
-    /// Begins the enclosing transaction.
+
+    fn attempt<T>(&mut self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.client
+            .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .map_err(|e| error::map(&e))?;
+        let result = f(&mut self.db());
+        match result {
+            Ok(value) => {
+                self.client
+                    .batch_execute("COMMIT")
+                    .map_err(|e| error::map(&e))?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn savepoint<T>(&mut self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.client
+            .batch_execute("SAVEPOINT epic_command")
+            .map_err(|e| error::map(&e))?;
+        match f(&mut self.db()) {
+            Ok(value) => {
+                self.client
+                    .batch_execute("RELEASE SAVEPOINT epic_command")
+                    .map_err(|e| error::map(&e))?;
+                Ok(value)
+            }
+            Err(e) => {
+                // Undo this command only; the script decides about the rest.
+                let _ = self.client.batch_execute(
+                    "ROLLBACK TO SAVEPOINT epic_command; RELEASE SAVEPOINT epic_command",
+                );
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback(&mut self) {
+        // A lost connection has rolled back already; nothing to report.
+        let _ = self.client.batch_execute("ROLLBACK");
+    }
+
+    /// Runs `f` in one read-only REPEATABLE READ snapshot (or inside the
+    /// enclosing transaction).
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        if self.enclosing {
+            return f(&mut self.db());
+        }
+        self.client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .map_err(|e| error::map(&e))?;
+        let result = f(&mut self.db());
+        match result {
+            Ok(value) => {
+                self.client
+                    .batch_execute("COMMIT")
+                    .map_err(|e| error::map(&e))?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens the enclosing transaction of an `--atomic` script.
     pub fn begin_enclosing(&mut self) -> Result<()> {
-        Err(Error::internal("server mode is not built yet"))
+        self.client
+            .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .map_err(|e| error::map(&e))?;
+        self.enclosing = true;
+        Ok(())
     }
-    /// Ends the enclosing transaction.
-    pub fn end_enclosing(&mut self, _commit: bool) -> Result<()> {
-        Err(Error::internal("server mode is not built yet"))
+
+    /// Commits or rolls back the enclosing transaction.
+    pub fn end_enclosing(&mut self, commit: bool) -> Result<()> {
+        self.enclosing = false;
+        if commit {
+            self.client
+                .batch_execute("COMMIT")
+                .map_err(|e| error::map(&e))
+        } else {
+            self.rollback();
+            Ok(())
+        }
     }
+
     /// True inside the enclosing transaction.
     pub fn in_transaction(&self) -> bool {
-        false
+        self.enclosing
     }
+
+    /// True once the server has gone away: the next command reconnects.
+    pub fn is_broken(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// The raw client (tests that look at the server directly).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// A few milliseconds of per-process jitter.
+fn jitter(attempt: u32) -> u64 {
+    u64::from(
+        (std::process::id()
+            .wrapping_mul(31)
+            .wrapping_add(attempt * 7))
+            % 5,
+    )
 }

@@ -48,27 +48,36 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contract> {
     })
 }
 
-/// Inserts a contract; returns its id.
+/// Inserts a contract owing its total; a smaller amount due is a deposit
+/// already received, recorded in the ledger in the same transaction.
 pub fn insert(c: &Connection, new: &NewContract) -> Result<i64> {
     let now = super::now();
-    let (total, due) = (new.total, new.due);
     let created = new.created_at.unwrap_or(now);
     c.prepare_cached(
         "INSERT INTO contracts (id, client_id, total_cents, due_cents, signed_at, created_at,
                                 updated_at)
-         VALUES (?6, ?1, ?2, ?3, ?4, ?5, max(?5, ?7))",
+         VALUES (?5, ?1, ?2, ?2, ?3, ?4, max(?4, ?6))",
     )?
     .execute(params![
         new.client_id,
-        total.cents(),
-        due.cents(),
+        new.total.cents(),
         new.signed_at,
         created,
         new.id,
         now
     ])
     .map_err(|e| constraint(e, &[]))?;
-    Ok(c.last_insert_rowid())
+    let id = c.last_insert_rowid();
+    let deposit = new.total.cents() - new.due.cents();
+    if deposit > 0 {
+        c.prepare_cached(
+            "INSERT INTO payments (contract_id, kind, amount_cents, paid_at, recorded_by)
+             VALUES (?1, 'payment', ?2, ?3, ?4)",
+        )?
+        .execute(params![id, deposit, created, new.recorded_by])
+        .map_err(|e| constraint(e, &[]))?;
+    }
+    Ok(id)
 }
 
 /// The contract with this id.
@@ -108,19 +117,66 @@ pub fn each(
     f.each(c, SELECT, &q.tail(SORTABLE, "ct.id")?, from_row, &mut visit)
 }
 
-/// Sets the total and the amount due (both already validated together).
-pub fn set_amounts(c: &Connection, id: i64, total: Money, due: Money) -> Result<()> {
+/// Sets the total; the amount due follows (total minus the ledger). A
+/// conflict if the ledger already holds more than the new total.
+pub fn set_total(c: &Connection, id: i64, total: Money) -> Result<()> {
+    let paid = paid(c, id)?;
+    if total < paid {
+        get(c, id)?;
+        return Err(Error::conflict(format!(
+            "--total: {total} is less than the {paid} already paid on contract {id}"
+        )));
+    }
     let n = c
         .prepare_cached(
             "UPDATE contracts SET total_cents = ?2, due_cents = ?3,
                                   updated_at = max(?4, created_at)
              WHERE id = ?1",
         )?
-        .execute(params![id, total.cents(), due.cents(), super::now()])
+        .execute(params![
+            id,
+            total.cents(),
+            total.cents() - paid.cents(),
+            super::now()
+        ])
         .map_err(|e| constraint(e, &[]))?;
     if n == 0 {
         return Err(Error::not_found("contract", id));
     }
+    Ok(())
+}
+
+/// Records an adjustment: lowers the amount due by `cents` (raises it when
+/// negative), with its reason. Returns the new amount due.
+pub fn adjust(
+    c: &Connection,
+    id: i64,
+    cents: i64,
+    reason: &str,
+    recorded_by: i64,
+) -> Result<Money> {
+    let contract = get(c, id)?;
+    let due = contract.amount_due.cents() - cents;
+    if due < 0 || due > contract.total_amount.cents() {
+        return Err(Error::conflict(format!(
+            "--due: the amount due must stay between 0 and the total {} of contract {id}",
+            contract.total_amount
+        )));
+    }
+    let now = super::now();
+    c.prepare_cached(
+        "INSERT INTO payments (contract_id, kind, amount_cents, reason, paid_at, recorded_by)
+         VALUES (?1, 'adjustment', ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, cents, reason, now, recorded_by])
+    .map_err(|e| constraint(e, &[]))?;
+    touch(c, id, now)?;
+    Ok(get(c, id)?.amount_due)
+}
+
+fn touch(c: &Connection, id: i64, now: i64) -> Result<()> {
+    c.prepare_cached("UPDATE contracts SET updated_at = max(?2, created_at) WHERE id = ?1")?
+        .execute(params![id, now])?;
     Ok(())
 }
 
@@ -140,31 +196,26 @@ pub fn sign(c: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Records a payment: lowers the amount due by `amount` in one statement, so
-/// two concurrent payments can never both pass a check they jointly break.
+/// Records a payment; the ledger trigger lowers the amount due. The write
+/// transaction is IMMEDIATE, so the check and the insert see the same due.
 /// Returns the new amount due.
 pub fn pay(c: &Connection, id: i64, amount: Money, recorded_by: i64) -> Result<Money> {
-    let now = super::now();
-    let due: Option<i64> = c
-        .prepare_cached(
-            "UPDATE contracts SET due_cents = due_cents - ?2, updated_at = max(?3, created_at)
-             WHERE id = ?1 AND due_cents >= ?2 RETURNING due_cents",
-        )?
-        .query_row(params![id, amount.cents(), now], |r| r.get(0))
-        .optional()?;
-    let Some(due) = due else {
-        let contract = get(c, id)?;
+    let contract = get(c, id)?;
+    if amount > contract.amount_due {
         return Err(Error::conflict(format!(
             "amount: {amount} is more than the {} still due on contract {id}",
             contract.amount_due
         )));
-    };
+    }
+    let now = super::now();
     c.prepare_cached(
-        "INSERT INTO payments (contract_id, amount_cents, paid_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO payments (contract_id, kind, amount_cents, paid_at, recorded_by)
+         VALUES (?1, 'payment', ?2, ?3, ?4)",
     )?
-    .execute(params![id, amount.cents(), now, recorded_by])?;
-    Ok(money(due)?)
+    .execute(params![id, amount.cents(), now, recorded_by])
+    .map_err(|e| constraint(e, &[]))?;
+    touch(c, id, now)?;
+    Ok(get(c, id)?.amount_due)
 }
 
 /// Sum of the payments recorded on a contract.

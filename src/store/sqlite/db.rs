@@ -121,8 +121,17 @@ impl Db for SqliteDb<'_> {
     ) -> Result<()> {
         contracts::each(self.c, filter, q, visit)
     }
-    fn set_contract_amounts(&mut self, id: i64, total: Money, due: Money) -> Result<()> {
-        contracts::set_amounts(self.c, id, total, due)
+    fn set_contract_total(&mut self, id: i64, total: Money) -> Result<()> {
+        contracts::set_total(self.c, id, total)
+    }
+    fn adjust_contract(
+        &mut self,
+        id: i64,
+        cents: i64,
+        reason: &str,
+        recorded_by: i64,
+    ) -> Result<Money> {
+        contracts::adjust(self.c, id, cents, reason, recorded_by)
     }
     fn sign_contract(&mut self, id: i64) -> Result<()> {
         contracts::sign(self.c, id)

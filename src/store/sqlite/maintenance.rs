@@ -13,7 +13,50 @@ pub fn integrity_problems(c: &Connection) -> Result<Vec<String>> {
     let mut stmt = c.prepare("PRAGMA integrity_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let lines: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
-    Ok(lines.into_iter().filter(|l| l != "ok").collect())
+    let mut problems: Vec<String> = lines.into_iter().filter(|l| l != "ok").collect();
+    problems.extend(ledger_problems(c)?);
+    Ok(problems)
+}
+
+/// Contracts whose amount due is not their total minus their ledger, and
+/// missing ledger triggers (someone wrote to the file without epic).
+fn ledger_problems(c: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for trigger in [
+        "trg_contracts_born_owing",
+        "trg_contracts_due_follows_ledger",
+        "trg_payments_apply",
+        "trg_payments_no_update",
+        "trg_payments_no_delete",
+    ] {
+        let present: bool = c.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
+            [trigger],
+            |r| r.get(0),
+        )?;
+        if !present {
+            problems.push(format!(
+                "trigger {trigger} of the payment ledger is missing"
+            ));
+        }
+    }
+    let mut stmt = c.prepare(
+        "SELECT ct.id, ct.total_cents, ct.due_cents, coalesce(sum(p.amount_cents), 0)
+         FROM contracts ct LEFT JOIN payments p ON p.contract_id = ct.id
+         GROUP BY ct.id
+         HAVING ct.due_cents <> ct.total_cents - coalesce(sum(p.amount_cents), 0)
+         ORDER BY ct.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(crate::store::contracts::ledger_mismatch(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+        ))
+    })?;
+    problems.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+    Ok(problems)
 }
 
 /// Rows whose foreign keys point nowhere, as `table rowid -> parent`.

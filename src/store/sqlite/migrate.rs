@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 const STEPS: &[M<'static>] = &[
     M::up(include_str!("../../../schema.sql")).foreign_key_check(),
     M::up(include_str!("../../../migrations/sqlite/002_settings.sql")),
+    M::up(include_str!("../../../migrations/sqlite/003_ledger.sql")).foreign_key_check(),
 ];
 
 /// The schema version this binary writes.

@@ -241,6 +241,7 @@ fn payments_never_take_the_amount_due_below_zero() {
             due: money(10_000),
             signed_at: Some(0),
             created_at: None,
+            recorded_by: None,
         },
     )
     .unwrap();
@@ -293,4 +294,83 @@ fn ids_are_never_reused_after_a_deletion() {
     let first = new("gone@x.io");
     collaborators::delete(&c, first).unwrap();
     assert!(new("next@x.io") > first);
+}
+
+#[test]
+fn version_3_reconciles_amounts_due_set_before_the_ledger() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("v2.db");
+    {
+        // A database as version 2 left it: `--due` could set anything.
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../../../schema.sql"))
+            .unwrap();
+        c.execute_batch(include_str!("../../../migrations/sqlite/002_settings.sql"))
+            .unwrap();
+        c.pragma_update(None, "user_version", 2).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        c.execute_batch(&format!(
+            "INSERT INTO collaborators (id, employee_number, full_name, email, department_id,
+                                        password_hash, created_at, updated_at)
+             VALUES (2, 'E-2', 'S', 's@x.io', 2, '{HASH}', 0, 0);
+             INSERT INTO clients (id, full_name, email, sales_contact_id, created_at, updated_at)
+             VALUES (1, 'K', 'k@x.io', 2, 0, 0);
+             INSERT INTO contracts (id, client_id, total_cents, due_cents, created_at, updated_at)
+             VALUES (1, 1, 1000, 0, 0, 0), (2, 1, 1000, 700, 0, 0), (3, 1, 1000, 1000, 0, 0);
+             INSERT INTO payments (contract_id, amount_cents, paid_at, recorded_by)
+             VALUES (2, 300, 0, 2), (3, 200, 0, 2);"
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&path, OpenMode::Existing).unwrap();
+    let c = store.conn().unwrap();
+    assert_eq!(migrate::version(&c).unwrap(), migrate::LATEST);
+    // Contract 1: due 0 with nothing paid → +1000 adjustment; 2 agrees;
+    // 3: 200 paid yet due 1000 → −200 adjustment. No amount due changed.
+    let rows: Vec<(i64, String, i64)> = c
+        .prepare("SELECT contract_id, kind, amount_cents FROM payments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (2, "payment".into(), 300),
+            (3, "payment".into(), 200),
+            (1, "adjustment".into(), 1000),
+            (3, "adjustment".into(), -200),
+        ]
+    );
+    let dues: Vec<i64> = c
+        .prepare("SELECT due_cents FROM contracts ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(dues, vec![0, 700, 1000]);
+    assert!(integrity_problems(&c).unwrap().is_empty());
+    // A collaborator who recorded a payment may leave: the ledger keeps the
+    // entry and forgets who recorded it.
+    c.execute_batch(&format!(
+        "INSERT INTO collaborators (id, employee_number, full_name, email, department_id,
+                                    password_hash, created_at, updated_at)
+         VALUES (9, 'E-9', 'M', 'm@x.io', 1, '{HASH}', 0, 0);
+         INSERT INTO payments (contract_id, amount_cents, paid_at, recorded_by)
+         VALUES (3, 100, 0, 9);
+         DELETE FROM collaborators WHERE id = 9;"
+    ))
+    .unwrap();
+    let kept: (i64, Option<i64>) = c
+        .query_row(
+            "SELECT amount_cents, recorded_by FROM payments ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(kept, (100, None));
+    assert!(integrity_problems(&c).unwrap().is_empty());
 }
