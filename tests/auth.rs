@@ -728,3 +728,72 @@ fn whoami_shows_the_session_and_logout_deletes_it() {
     assert_code(&out, 3);
     assert!(stderr(&out).contains("not logged in"), "{}", stderr(&out));
 }
+
+/// NIST SP 800-63B through the binary: common, blank and context passwords
+/// are refused with the reason, at every place a new password is set, and
+/// nothing is written.
+#[test]
+fn guessable_new_passwords_are_refused_everywhere() {
+    let env = Env::staffed();
+    for weak in ["passwordpassword", "            ", "SueSupport2026!"] {
+        let out = env.run(
+            &[
+                "collaborator",
+                "add",
+                "--name",
+                "Sue Support",
+                "--email",
+                "sue.s@epic.test",
+                "--department",
+                "support",
+                "--password-stdin",
+            ],
+            &format!("{weak}\n"),
+        );
+        assert_code(&out, 5);
+        let err = stderr(&out);
+        assert!(
+            err.contains("password: too easy to guess"),
+            "{weak:?}: {err}"
+        );
+        assert!(
+            !err.contains(weak.trim()) || weak.trim().is_empty(),
+            "{err}"
+        );
+    }
+    for weak in ["passwordpassword", "Boquet!Bill!2026"] {
+        let out = env.run(
+            &[
+                "collaborator",
+                "update",
+                "sales1@epic.test",
+                "--reset-password",
+                "--password-stdin",
+            ],
+            &format!("{weak}\n"),
+        );
+        assert_code(&out, 5);
+    }
+    // passwd: built on one's own email.
+    env.login("sales1@epic.test");
+    let out = env.run(
+        &["passwd", "--password-stdin"],
+        &format!("{PASSWORD}\nsales1.epic.test.sales1\n"),
+    );
+    assert_code(&out, 5);
+    assert!(
+        stderr(&out).contains("too easy to guess"),
+        "{}",
+        stderr(&out)
+    );
+    env.login("sales1@epic.test"); // the old password still works
+    let c = env.sql();
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM collaborators WHERE email = 'sue.s@epic.test'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 
-const DEMO_PASSWORD: &str = "epic-demo-password";
+const DEMO_PASSWORD: &str = "lagoon-tango-saffron";
 
 #[test]
 fn demo_creates_the_spec_examples_and_opens_the_shell_on_them() {

@@ -12,6 +12,12 @@ use crate::error::{Error, Result};
 /// Shortest new password, in characters (NIST SP 800-63B asks for 8; we ask
 /// more because nothing else rate-limits an offline attack on a copied file).
 const MIN_CHARS: usize = 12;
+/// Least zxcvbn score of a new password: 3 is "safely unguessable" (about
+/// 10^10 guesses), what NIST's check against common and context-specific
+/// passwords asks for.
+const MIN_SCORE: u8 = 3;
+/// Words of this service that no password should be built from.
+const SERVICE_WORDS: [&str; 4] = ["epic", "epicevents", "epic events", "crm"];
 /// Longest password, in bytes: long passphrases are welcome, megabytes are not.
 const MAX_BYTES: usize = 1024;
 /// Most bytes `read_password_line` reads before giving up on finding a newline.
@@ -30,9 +36,13 @@ pub struct Password(String);
 
 impl Password {
     /// A new password (account creation, password change), checked against
-    /// the policy: at least 12 characters, at most 1024 bytes, no control
-    /// characters. Errors name the field `password`.
-    pub fn new(s: String) -> Result<Password> {
+    /// the policy of NIST SP 800-63B: at least 12 characters, at most 1024
+    /// bytes, no control characters, and not guessable — zxcvbn scores it
+    /// against common passwords, dictionary words, keyboard patterns and
+    /// `user_inputs` (the account's email and name) plus this service's own
+    /// words. No composition rules. Errors name the field `password` and
+    /// say why.
+    pub fn new(s: String, user_inputs: &[&str]) -> Result<Password> {
         // Wrap first so that `s` is zeroized even when it is refused.
         let p = Password(s);
         if p.0.chars().count() < MIN_CHARS {
@@ -53,7 +63,60 @@ impl Password {
                 "must not contain control characters",
             ));
         }
+        p.check_strength(user_inputs)?;
         Ok(p)
+    }
+
+    fn check_strength(&self, user_inputs: &[&str]) -> Result<()> {
+        let mut words: Vec<String> = SERVICE_WORDS.iter().map(|w| w.to_string()).collect();
+        for input in user_inputs {
+            let input = input.trim().to_lowercase();
+            // The email whole, its parts, and each word of a name.
+            words.extend(
+                input
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.chars().count() >= 3)
+                    .map(str::to_string),
+            );
+            words.push(input);
+        }
+        // What is left once the context words are taken out must be strong
+        // by itself: "Boquet!Bill!2026" is no stronger than "!!2026" to
+        // whoever knows Bill Boquet.
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        let mut rest = self.0.to_lowercase();
+        for w in &words {
+            if w.chars().count() >= 3 {
+                rest = rest.replace(w.as_str(), "");
+            }
+        }
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(&rest, &words);
+        let rest = Password(rest); // zeroized on drop
+        if rest.0.is_empty() {
+            return Err(Error::invalid(
+                "password",
+                "too easy to guess (it is made of your name, your email or this service's name)",
+            ));
+        }
+        if u8::from(estimate.score()) >= MIN_SCORE {
+            return Ok(());
+        }
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| w.to_string().trim_end_matches('.').to_lowercase());
+        Err(Error::invalid(
+            "password",
+            match why {
+                Some(why) => {
+                    format!("too easy to guess ({why}); a few uncommon words make a strong one")
+                }
+                None => "too easy to guess (it is built on your name, your email or this \
+                         service's name); a few uncommon words make a strong one"
+                    .to_string(),
+            },
+        ))
     }
 
     /// A password being verified (login): no policy check, since an old
@@ -91,15 +154,15 @@ fn prompt(text: &str) -> Result<Password> {
 }
 
 /// Asks twice for a new password on the terminal, without echo; the entries
-/// must match and pass [`Password::new`].
-pub fn read_new_password(prompt_text: &str) -> Result<Password> {
+/// must match and pass [`Password::new`] with `user_inputs`.
+pub fn read_new_password(prompt_text: &str, user_inputs: &[&str]) -> Result<Password> {
     require_terminal()?;
     let first = prompt(prompt_text)?;
     let second = prompt("again: ")?;
     if first.expose() != second.expose() {
         return Err(Error::invalid("password", "the two entries differ"));
     }
-    Password::new(first.expose().to_owned())
+    Password::new(first.expose().to_owned(), user_inputs)
 }
 
 /// Asks once for a password on the terminal, without echo (login).
@@ -109,8 +172,9 @@ pub fn read_password(prompt_text: &str) -> Result<Password> {
 }
 
 /// Reads one line from `reader` (`--password-stdin`), without its trailing
-/// `\n` or `\r\n`. With `new`, the line must pass [`Password::new`].
-pub fn read_password_line(reader: &mut impl BufRead, new: bool) -> Result<Password> {
+/// `\n` or `\r\n`. With `new` (the account's email and name), the line
+/// must pass [`Password::new`].
+pub fn read_password_line(reader: &mut impl BufRead, new: Option<&[&str]>) -> Result<Password> {
     let mut line = Password::any(String::new());
     let n = reader
         .take(MAX_LINE)
@@ -132,10 +196,9 @@ pub fn read_password_line(reader: &mut impl BufRead, new: bool) -> Result<Passwo
             line.0.truncate(line.0.len() - 1);
         }
     }
-    if new {
-        Password::new(line.expose().to_owned())
-    } else {
-        Ok(line)
+    match new {
+        Some(inputs) => Password::new(line.expose().to_owned(), inputs),
+        None => Ok(line),
     }
 }
 

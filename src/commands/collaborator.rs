@@ -183,7 +183,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
     precheck(ctx, Action::CollaboratorAdd)?;
     let password = ctx.read_password(
         args.password_stdin,
-        true,
+        Some(&[email.as_str(), name.as_str()]),
         "Password for the new collaborator: ",
     )?;
     let hash = ctx.hasher.hash(&password)?;
@@ -250,9 +250,15 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
             "nothing to change; give --name, --email, --department or --reset-password",
         ));
     }
-    precheck(ctx, Action::CollaboratorUpdate)?;
+    let target = ctx.read(|c, actor| {
+        policy::check(Action::CollaboratorUpdate, actor.department, actor.id)?;
+        c.find_collaborator(&args.key)
+    })?;
     if args.reset_password {
-        let password = ctx.read_password(args.password_stdin, true, "New password: ")?;
+        let mut inputs = vec![target.email.as_str(), target.full_name.as_str()];
+        inputs.extend(changes.email.as_deref());
+        inputs.extend(changes.full_name.as_deref());
+        let password = ctx.read_password(args.password_stdin, Some(&inputs), "New password: ")?;
         changes.password_hash = Some(ctx.hasher.hash(&password)?);
     }
     ctx.write(|tx| {

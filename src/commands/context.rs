@@ -323,22 +323,26 @@ impl Context {
 
     /// Reads a password: one line from stdin with `--password-stdin`, else a
     /// hidden prompt (asked twice when `new`). New passwords are checked
-    /// against the password policy.
-    pub fn read_password(&mut self, from_stdin: bool, new: bool, prompt: &str) -> Result<Password> {
+    /// against the password policy, with `new` holding the account's email
+    /// and name (a password must not be built from them).
+    pub fn read_password(
+        &mut self,
+        from_stdin: bool,
+        new: Option<&[&str]>,
+        prompt: &str,
+    ) -> Result<Password> {
         if from_stdin {
             let line = (self.stdin)()?
                 .ok_or_else(|| Error::invalid("password", "expected one line on stdin"))?;
             let line = line.trim_end_matches(['\n', '\r']).to_string();
-            return if new {
-                Password::new(line)
-            } else {
-                Ok(Password::any(line))
+            return match new {
+                Some(inputs) => Password::new(line, inputs),
+                None => Ok(Password::any(line)),
             };
         }
-        if new {
-            auth::password::read_new_password(prompt)
-        } else {
-            auth::password::read_password(prompt)
+        match new {
+            Some(inputs) => auth::password::read_new_password(prompt, inputs),
+            None => auth::password::read_password(prompt),
         }
     }
 

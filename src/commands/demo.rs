@@ -12,7 +12,7 @@ use crate::render::Output;
 use crate::store::{self, Db, clients, collaborators, contracts, events};
 
 /// The password of every demo account (printed by `demo`; demo data only).
-pub const DEMO_PASSWORD: &str = "epic-demo-password";
+pub const DEMO_PASSWORD: &str = "lagoon-tango-saffron";
 
 /// The demo accounts: (name, email, department).
 pub const DEMO_ACCOUNTS: [(&str, &str, Department); 3] = [

@@ -59,8 +59,11 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
             return Err(already_initialised());
         }
     }
-    let password =
-        ctx.read_password(args.password_stdin, true, "Password for the new account: ")?;
+    let password = ctx.read_password(
+        args.password_stdin,
+        Some(&[email.as_str(), name.as_str()]),
+        "Password for the new account: ",
+    )?;
     let hash = ctx.hasher.hash(&password)?;
     ctx.refuse_in_transaction("init")?;
     ctx.create_store()?;
@@ -119,7 +122,7 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
         None => auth::tty::prompt_line("Email: ", "email")?,
     };
     ctx.refuse_in_transaction("login")?;
-    let password = ctx.read_password(args.password_stdin, false, "Password: ")?;
+    let password = ctx.read_password(args.password_stdin, None, "Password: ")?;
     let key = ctx.key()?;
     let hasher = ctx.hasher.clone();
     hasher.prepare_dummy();
@@ -216,8 +219,13 @@ pub struct PasswdArgs {
 /// Changes your own password; every other session of yours ends.
 pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<Output> {
     ctx.refuse_in_transaction("passwd")?;
-    let old = ctx.read_password(args.password_stdin, false, "Current password: ")?;
-    let new = ctx.read_password(args.password_stdin, true, "New password: ")?;
+    let me = ctx.read(|_, actor| Ok((actor.email.clone(), actor.full_name.clone())))?;
+    let old = ctx.read_password(args.password_stdin, None, "Current password: ")?;
+    let new = ctx.read_password(
+        args.password_stdin,
+        Some(&[me.0.as_str(), me.1.as_str()]),
+        "New password: ",
+    )?;
     change_password(ctx, &old, &new)
 }
 

@@ -713,3 +713,11 @@ fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
     let next = admin.read(|c, _| c.find_collaborator("next@x.io")).unwrap();
     assert_eq!((next.id, next.employee_number.as_str()), (7, "E-0007"));
 }
+
+#[test]
+fn the_published_demo_password_passes_the_policy_for_every_demo_account() {
+    for (name, email, _) in super::demo::DEMO_ACCOUNTS {
+        crate::auth::Password::new(super::demo::DEMO_PASSWORD.to_string(), &[email, name])
+            .unwrap_or_else(|e| panic!("{email}: {e}"));
+    }
+}

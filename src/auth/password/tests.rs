@@ -121,30 +121,63 @@ fn debug_does_not_leak() {
     assert!(!shown.contains("hunter2"));
 }
 
+/// A password the policy accepts (uncommon words, no context).
+const STRONG: &str = "quartz lantern orbit";
+
 #[test]
 fn new_password_policy() {
-    assert!(Password::new("abcdefghijkl".into()).is_ok());
-    assert!(invalid_reason(Password::new("abcdefghijk".into())).contains("at least 12"));
+    assert!(Password::new(STRONG.into(), &[]).is_ok());
+    assert!(invalid_reason(Password::new("xq7#Lp2!vZ9".into(), &[])).contains("at least 12"));
     // Characters, not bytes: 11 two-byte characters are still too short.
-    assert!(Password::new("é".repeat(12)).is_ok());
-    assert!(Password::new("é".repeat(11)).is_err());
-    assert!(Password::new("a".repeat(1024)).is_ok());
-    assert!(invalid_reason(Password::new("a".repeat(1025))).contains("1024 bytes"));
+    assert!(Password::new("é".repeat(11), &[]).is_err());
+    assert!(invalid_reason(Password::new("a".repeat(1025), &[])).contains("1024 bytes"));
     for ctl in [
-        "abcdefghijkl\t",
-        "abc\ndefghijkl",
-        "abcdefghijkl\u{7f}",
-        "\0abcdefghijkl",
+        "quartz lantern orbit\t",
+        "quartz\nlantern orbit",
+        "quartz lantern orbit\u{7f}",
+        "\0quartz lantern orbit",
     ] {
-        assert!(invalid_reason(Password::new(ctl.into())).contains("control"));
+        assert!(invalid_reason(Password::new(ctl.into(), &[])).contains("control"));
     }
     // Login takes anything: the account may predate the policy.
     assert_eq!(Password::any("x".into()).expose(), "x");
 }
 
 #[test]
+fn guessable_passwords_are_refused_with_the_reason() {
+    // NIST SP 800-63B: common, repetitive and context-specific passwords.
+    for weak in [
+        "passwordpassword",
+        "            ",
+        "aaaaaaaaaaaa",
+        "123456789012",
+        "qwertyuiopasdf",
+        "epicevents2026",
+        "é".repeat(12).as_str(),
+    ] {
+        let why = invalid_reason(Password::new(weak.into(), &[]));
+        assert!(why.contains("too easy to guess"), "{weak:?}: {why}");
+    }
+    // Built from the account's own name or email.
+    let me = ["bill.boquet@epicevents.demo", "Bill Boquet"];
+    for weak in ["billboquet2026", "boquet.bill.boquet", "Boquet!Bill!Boquet"] {
+        assert!(
+            Password::new(weak.into(), &[]).is_ok(),
+            "{weak} alone is fine"
+        );
+        let why = invalid_reason(Password::new(weak.into(), &me));
+        assert!(why.contains("too easy to guess"), "{weak:?}: {why}");
+    }
+    // The old demo password: "epic", the demo domain and "password".
+    let why = invalid_reason(Password::new("epic-demo-password".into(), &me));
+    assert!(why.contains("too easy to guess"), "{why}");
+    // No composition rules: a long lowercase passphrase is welcome.
+    assert!(Password::new("marmalade tundra kayak".into(), &me).is_ok());
+}
+
+#[test]
 fn password_line_strips_only_the_line_ending() {
-    let read = |s: &str| read_password_line(&mut Cursor::new(s.as_bytes()), false);
+    let read = |s: &str| read_password_line(&mut Cursor::new(s.as_bytes()), None);
     assert_eq!(read("secret\n").unwrap().expose(), "secret");
     assert_eq!(read("secret\r\n").unwrap().expose(), "secret");
     assert_eq!(read("secret").unwrap().expose(), "secret");
@@ -157,7 +190,7 @@ fn password_line_strips_only_the_line_ending() {
 fn password_line_reads_one_line_only() {
     let mut r = BufReader::new(Cursor::new(b"first-password\nclient list\n".to_vec()));
     assert_eq!(
-        read_password_line(&mut r, false).unwrap().expose(),
+        read_password_line(&mut r, None).unwrap().expose(),
         "first-password"
     );
     let mut rest = String::new();
@@ -168,16 +201,16 @@ fn password_line_reads_one_line_only() {
 #[test]
 fn password_line_applies_policy_when_new() {
     let mut short = Cursor::new(b"short\n".to_vec());
-    assert!(invalid_reason(read_password_line(&mut short, true)).contains("at least 12"));
-    let mut ok = Cursor::new(b"long enough password\r\n".to_vec());
+    assert!(invalid_reason(read_password_line(&mut short, Some(&[]))).contains("at least 12"));
+    let mut ok = Cursor::new(b"quartz lantern orbit\r\n".to_vec());
     assert_eq!(
-        read_password_line(&mut ok, true).unwrap().expose(),
-        "long enough password"
+        read_password_line(&mut ok, Some(&[])).unwrap().expose(),
+        "quartz lantern orbit"
     );
     let mut bad_utf8 = Cursor::new(b"abc\xff\xfedefghijkl\n".to_vec());
-    assert!(invalid_reason(read_password_line(&mut bad_utf8, false)).contains("UTF-8"));
+    assert!(invalid_reason(read_password_line(&mut bad_utf8, None)).contains("UTF-8"));
     let mut endless = Cursor::new(vec![b'a'; 10_000]);
-    assert!(invalid_reason(read_password_line(&mut endless, false)).contains("too long"));
+    assert!(invalid_reason(read_password_line(&mut endless, None)).contains("too long"));
 }
 
 #[test]
