@@ -78,7 +78,7 @@ fn main() -> epic::Result<()> {
     let started = Instant::now();
     let store = Store::open(&args.db, OpenMode::Create)?;
     auth::files::load_or_create_key(&args.db)?;
-    let hash = Hasher::from_env().hash(&Password::new(args.password.clone())?)?;
+    let hash = Hasher::from_env().hash(&Password::new(args.password.clone(), &[])?)?;
     let mut conn = store.conn()?;
     // Bulk load: one transaction; FULL sync at commit is enough.
     store::write(&mut conn, |c| {
