@@ -913,3 +913,69 @@ fn the_corpus_covers_what_issue_8_lists() {
     );
     assert!(has(&|c| !c.bad && bytes(c, "Candé-sur-Beuvron".as_bytes())));
 }
+
+/// A date whose display in some zone would fall past year 9999 (or before
+/// 1900) is refused at input, naming the field; a corrupt far-future value
+/// in the file is shown clamped, as valid RFC 3339.
+#[test]
+fn dates_stay_within_four_digit_years_in_every_zone() {
+    let env = Env::staffed();
+    let contract = env.contract_for_sales1(1000).to_string();
+    for start in [
+        "9999-12-31T23:00:00-05:00",
+        "9999-12-31 12:00",
+        "1900-01-01T00:30+01:00",
+    ] {
+        let out = env.run(
+            &[
+                "event",
+                "add",
+                "--contract",
+                &contract,
+                "--name",
+                "Late",
+                "--start",
+                start,
+                "--end",
+                "9999-12-31T23:30:00-05:00",
+                "--location",
+                "Paris",
+                "--attendees",
+                "1",
+            ],
+            "",
+        );
+        assert_code(&out, 5);
+        assert!(
+            stderr(&out).contains("--start"),
+            "{start}: {}",
+            stderr(&out)
+        );
+    }
+    let out = env.run(
+        &[
+            "event",
+            "add",
+            "--contract",
+            &contract,
+            "--name",
+            "Ok",
+            "--start",
+            "2030-01-01",
+            "--end",
+            "2030-01-02",
+            "--location",
+            "Paris",
+            "--attendees",
+            "1",
+        ],
+        "",
+    );
+    assert_ok(&out);
+    env.sql()
+        .execute("UPDATE events SET end_at = 9223372036854775807", [])
+        .unwrap();
+    let v = env.json(&["event", "list", "--format", "json"]);
+    let end = v[0]["end"].as_str().unwrap().to_string();
+    assert!(end.starts_with("9999-12-3"), "{end}");
+}

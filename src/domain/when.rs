@@ -23,7 +23,9 @@ const EXPECTED: &str = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:M
 /// `2026-06-04` (midnight) and the same with `:ss` seconds. Also accepts a
 /// full RFC 3339 timestamp with an offset or `Z` (`2026-06-04T13:00:00+02:00`,
 /// also without seconds), whose offset wins over the local zone; fractions of
-/// a second are dropped. Years must be within 1900..=9999.
+/// a second are dropped. Years must be within 1900..=9999, and the instant
+/// within [`earliest`]..=[`latest`], so that it shows as a year of
+/// 1900..=9999 in every time zone.
 ///
 /// A local time skipped by a daylight-saving change does not exist and is
 /// refused; a local time repeated by one is ambiguous and resolves to the
@@ -37,16 +39,45 @@ pub fn parse_when(field: &'static str, s: &str) -> Result<DateTime<Utc>> {
         None => {
             let fixed = parse_with_offset(s).ok_or_else(|| bad(EXPECTED))?;
             check_year(fixed.naive_local()).map_err(bad)?;
-            return Ok(fixed.with_timezone(&Utc).trunc_subsecs(0));
+            return in_range(fixed.with_timezone(&Utc).trunc_subsecs(0)).map_err(bad);
         }
     };
     check_year(naive).map_err(bad)?;
-    match Local.from_local_datetime(&naive) {
-        MappedLocalTime::Single(t) => Ok(t.with_timezone(&Utc)),
+    let t = match Local.from_local_datetime(&naive) {
+        MappedLocalTime::Single(t) => t.with_timezone(&Utc),
         // Not `earliest()`: chrono's `Local` lists the later instant first.
-        MappedLocalTime::Ambiguous(a, b) => Ok(a.min(b).with_timezone(&Utc)),
-        MappedLocalTime::None => Err(bad("does not exist in local time (daylight-saving gap)")),
+        MappedLocalTime::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
+        MappedLocalTime::None => {
+            return Err(bad("does not exist in local time (daylight-saving gap)"));
+        }
+    };
+    in_range(t).map_err(bad)
+}
+
+/// The earliest instant accepted: 1900-01-02 00:00 UTC, still in 1900 in
+/// every zone (offsets reach at most ±24 h).
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(-2_208_902_400, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The latest instant accepted: 9999-12-30 23:59:59 UTC, still in 9999 in
+/// every zone.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_214_399, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn in_range(t: DateTime<Utc>) -> std::result::Result<DateTime<Utc>, &'static str> {
+    if (earliest()..=latest()).contains(&t) {
+        Ok(t)
+    } else {
+        Err("must be between 1900-01-02 and 9999-12-30 (UTC)")
     }
+}
+
+/// `t` within [`earliest`]..=[`latest`]: what a corrupt or foreign value
+/// shows as, so that every display stays a valid RFC 3339 date.
+pub fn clamp(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.clamp(earliest(), latest())
 }
 
 /// Parses the strict local shapes. `None` means "not this shape at all";
@@ -107,14 +138,15 @@ fn check_year(t: NaiveDateTime) -> std::result::Result<(), &'static str> {
 
 /// The instant `secs` seconds after the Unix epoch.
 ///
-/// Values outside chrono's range (never written by this program, so only a
-/// corrupt database) are clamped to its ends rather than panicking.
+/// Values outside [`earliest`]..=[`latest`] (never written by this
+/// program, so only a corrupt database) are clamped to them rather than
+/// panicking or showing a year past 9999.
 pub fn from_unix(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or(if secs < 0 {
+    clamp(DateTime::from_timestamp(secs, 0).unwrap_or(if secs < 0 {
         DateTime::<Utc>::MIN_UTC
     } else {
         DateTime::<Utc>::MAX_UTC
-    })
+    }))
 }
 
 /// RFC 3339 in the local zone, whole seconds, with a numeric offset:
@@ -123,13 +155,17 @@ pub fn from_unix(secs: i64) -> DateTime<Utc> {
 /// RFC 3339 offsets have no seconds, so a historical zone offset that has
 /// them (local mean time before ~1912) is shown rounded to the minute.
 pub fn to_rfc3339_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local)
+    clamp(t)
+        .with_timezone(&Local)
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// The short local form used in tables: `2023-06-04 13:00`.
 pub fn to_display_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+    clamp(t)
+        .with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// The current instant, truncated to whole seconds (what the store keeps).
@@ -202,6 +238,36 @@ mod tests {
         ] {
             assert_eq!(parse_when("--start", input).unwrap(), utc, "{input}");
         }
+    }
+
+    #[test]
+    fn every_accepted_instant_shows_as_a_four_digit_year_in_every_zone() {
+        for input in [
+            "9999-12-31T23:00:00-05:00",
+            "9999-12-31T20:00Z",
+            "9999-12-31 23:59",
+            "1900-01-01T00:30+01:00",
+        ] {
+            let err = parse_when("--start", input).unwrap_err().to_string();
+            assert!(
+                err.contains("between 1900-01-02 and 9999-12-30"),
+                "{input}: {err}"
+            );
+        }
+        for t in [latest(), earliest()] {
+            for secs in [-86_340, -50_400, -3600, 0, 3600, 50_400, 86_340] {
+                let zone = chrono::FixedOffset::east_opt(secs).unwrap();
+                let shown = t.with_timezone(&zone).to_rfc3339();
+                assert!(DateTime::parse_from_rfc3339(&shown).is_ok(), "{shown}");
+                assert_eq!(shown.find('-'), Some(4), "{shown}");
+            }
+        }
+        assert!(parse_when("--start", "9999-12-29 12:00").is_ok());
+        assert!(parse_when("--start", "1900-01-03").is_ok());
+        // A foreign or corrupt instant is shown clamped, never `+10000-…`.
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert!(to_rfc3339_local(far).starts_with("9999-12-3"));
+        assert!(to_display_local(DateTime::<Utc>::MIN_UTC).starts_with("1900-01-0"));
     }
 
     #[test]
@@ -290,8 +356,8 @@ mod tests {
         assert_eq!(parse_when("t", &shown).unwrap(), t, "{shown}");
         assert_eq!(from_unix(t.timestamp()), t);
         assert_eq!(from_unix(0), DateTime::UNIX_EPOCH);
-        assert_eq!(from_unix(i64::MAX), DateTime::<Utc>::MAX_UTC);
-        assert_eq!(from_unix(i64::MIN), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(from_unix(i64::MAX), latest());
+        assert_eq!(from_unix(i64::MIN), earliest());
         let now = now();
         assert_eq!(now.nanosecond(), 0);
         assert!((Utc::now() - now).num_seconds().abs() < 5);
