@@ -70,7 +70,7 @@ impl Store {
     /// Connects, and brings the schema to the latest version. With
     /// [`OpenMode::Existing`] an empty database is refused (run `init`).
     pub fn open(target: &target::Target, mode: OpenMode) -> Result<Store> {
-        let manager = Arc::new(target.manager());
+        let manager = Arc::new(target.manager()?);
         let mut client = connect(&manager, target)?;
         migrate::to_latest(&mut client, mode, &target.display)?;
         Ok(Store {
