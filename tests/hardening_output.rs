@@ -352,3 +352,82 @@ fn csv_amounts_stay_numbers() {
     assert!(line.contains(",1200.00,1200.00,"), "{line}");
     assert!(!line.contains('\''), "{line}");
 }
+
+// ---- Item 8: `-f FILE` takes passwords from the script, never echoes them ----
+
+/// Runs `script` with `-f FILE` (stdin holding something else) and with
+/// `epic < FILE`; asserts both behave alike and returns the `-f` run.
+fn both_ways(env: &Env, args: &[&str], script: &[u8]) -> std::process::Output {
+    let path = env.root().join("s");
+    std::fs::write(&path, script).unwrap();
+    let mut with_file = vec!["-f", "s"];
+    with_file.extend(args);
+    let file = env
+        .epic()
+        .args(&with_file)
+        .write_stdin("x\n")
+        .output()
+        .unwrap();
+    let piped = env.epic().args(args).write_stdin(script).output().unwrap();
+    assert_eq!(code(&file), code(&piped), "{}", stderr(&file));
+    assert_eq!(stdout(&file), stdout(&piped));
+    assert_eq!(stderr(&file).replace("s:", "<stdin>:"), stderr(&piped));
+    file
+}
+
+#[test]
+fn a_script_file_reads_its_password_from_its_next_line() {
+    let env = sales();
+    assert_ok(&env.run(&["logout"], ""));
+    let script = format!("login sales1@epic.test --password-stdin\n{PASSWORD}\nwhoami\n");
+    let out = both_ways(&env, &[], script.as_bytes());
+    assert_ok(&out);
+    assert!(stdout(&out).contains("logged in as sales1@epic.test"));
+    assert!(stdout(&out).contains("sales1@epic.test"));
+    assert!(!stderr(&out).contains(PASSWORD), "{}", stderr(&out));
+}
+
+#[test]
+fn no_error_echoes_a_line_that_followed_password_stdin() {
+    let env = sales();
+    let secrets = ["secret-a", "secret-b", "secret-c", "secret-d", "secret-e"];
+    let cases: Vec<(String, i32)> = vec![
+        // The login fails: the password line was consumed, never run.
+        (
+            "login sales1@epic.test --password-stdin\nsecret-a\nwhoami\n".into(),
+            3,
+        ),
+        // The line fails to parse: its password line is skipped.
+        (
+            "login sales1@epic.test --password-stdin --bogus\nsecret-b\n".into(),
+            2,
+        ),
+        // Help printed instead of running: the password line is skipped.
+        ("login --password-stdin --help\nsecret-c\n".into(), 0),
+        // `passwd` fails on its first line: the second is skipped too.
+        (
+            "passwd --password-stdin\nold\u{1b}pw\u{0}\nsecret-d\n".into(),
+            5,
+        ),
+        // The password line is missing: nothing to echo, nothing read from stdin.
+        ("login sales1@epic.test --password-stdin\n".into(), 5),
+        // A password line that is not text is refused without quoting it.
+        (
+            "login sales1@epic.test --password-stdin\n--secret-e \u{0}\n".into(),
+            5,
+        ),
+    ];
+    for (script, status) in cases {
+        let out = both_ways(&env, &["--keep-going"], script.as_bytes());
+        let err = stderr(&out);
+        assert_code(&out, status);
+        for secret in secrets {
+            assert!(!err.contains(secret), "{script:?} echoed {secret}: {err}");
+            assert!(!stdout(&out).contains(secret), "{script:?}: {secret}");
+        }
+        assert!(
+            !err.contains("unrecognized subcommand"),
+            "{script:?}: {err}"
+        );
+    }
+}
