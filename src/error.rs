@@ -110,10 +110,11 @@ impl Error {
 
     /// A not-found error, e.g. `not_found("client", 42)`.
     pub fn not_found(entity: &str, key: impl fmt::Display) -> Self {
-        // The key may be user text: escape control characters so a message
-        // stays one plain line.
+        // The key may be user text: escape hidden characters so a message
+        // stays one plain line (the terminal escapes again, to no effect).
         let key = key.to_string();
-        Error::NotFound(format!("{entity} {} not found", key.escape_debug()).into())
+        let key = crate::domain::visible::escape(&key);
+        Error::NotFound(format!("{entity} {key} not found").into())
     }
 
     /// A conflict error.
@@ -200,6 +201,10 @@ mod tests {
         assert_eq!(
             Error::not_found("client", 42).to_string(),
             "client 42 not found"
+        );
+        assert_eq!(
+            Error::not_found("collaborator", "a\u{1b}]0;x\u{7}@x.io").to_string(),
+            "collaborator a\\e]0;x\\x07@x.io not found"
         );
         assert!(Error::internal("x").is_unexpected());
         assert!(!Error::permission("x").is_unexpected());

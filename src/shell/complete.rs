@@ -123,7 +123,9 @@ impl EpicHelper {
     }
 
     /// The values worth offering for `arg`, filtered by `prefix` and quoted
-    /// for the shell.
+    /// for the shell. A value from the database (an email) with hidden
+    /// characters is offered escaped, so neither the list nor the hint nor
+    /// the completed line ever holds them raw.
     fn values(&self, arg: &Arg, walk: &Walk<'_>, prefix: &str) -> Vec<String> {
         let possible: Vec<String> = arg
             .get_possible_values()
@@ -142,6 +144,7 @@ impl EpicHelper {
         };
         values
             .into_iter()
+            .map(|v| crate::domain::visible::escape(&v).into_owned())
             .filter(|v| v.starts_with(prefix))
             .map(|v| shlex::try_quote(&v).map(Cow::into_owned).unwrap_or(v))
             .collect()
@@ -232,5 +235,25 @@ impl Highlighter for EpicHelper {
         } else {
             Cow::Borrowed(hint)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_with_hidden_characters_are_offered_escaped() {
+        let mut helper = EpicHelper::new(false);
+        helper.set_emails(vec!["a@x.io".into(), "b\u{202E}\u{1b}@x.io".into()]);
+        let line = "client reassign 1 --sales ";
+        let (_, pairs) = helper.candidates(line, line.len());
+        let shown: Vec<&str> = pairs.iter().map(|p| p.display.as_str()).collect();
+        assert_eq!(shown, ["\"b\\\\u{202E}\\\\e@x.io\"", "a@x.io"]);
+        assert!(
+            pairs
+                .iter()
+                .all(|p| !p.replacement.contains(['\u{202E}', '\u{1b}']))
+        );
     }
 }

@@ -139,6 +139,8 @@ impl HistoryFile {
     fn warn(&mut self, message: &str) {
         if !self.warned {
             self.warned = true;
+            // The message names the file, from `EPIC_HISTFILE`: escaped.
+            let message = crate::domain::visible::escape(message);
             eprintln!("warning: history not saved ({message}); the session goes on without it");
         }
     }

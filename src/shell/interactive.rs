@@ -24,6 +24,7 @@ use super::complete::EpicHelper;
 use super::history::HistoryFile;
 use super::{Terminal, run_parsed};
 use crate::commands::{self, Actor, Context, Flow};
+use crate::domain::visible;
 
 /// How many lines the history keeps.
 const HISTORY_SIZE: usize = 1000;
@@ -143,21 +144,47 @@ fn session_emails(ctx: &mut Context) -> Vec<String> {
     }
 }
 
-/// The prompt for `actor` at `now`: plain, and with ANSI colour.
+/// The prompt for `actor` at `now`: plain, and with ANSI colour. The email
+/// comes from the database: its hidden characters are shown escaped.
 pub fn prompt(actor: Option<&Actor>, now: DateTime<Utc>) -> (String, String) {
     const EPIC: &str = "\x1b[1;32mepic\x1b[0m";
+    let email = |a: &Actor| visible::escape(&a.email).into_owned();
     match actor {
         None => ("epic> ".into(), format!("{EPIC}> ")),
         Some(a) if a.expires_at <= now => (
-            format!("epic (expired) {}> ", a.email),
-            format!("{EPIC} \x1b[1;31m(expired)\x1b[0m {}> ", a.email),
+            format!("epic (expired) {}> ", email(a)),
+            format!("{EPIC} \x1b[1;31m(expired)\x1b[0m {}> ", email(a)),
         ),
         Some(a) => {
             let dept = a.department.as_str();
             (
-                format!("epic {} ({dept})> ", a.email),
-                format!("{EPIC} \x1b[36m{}\x1b[0m ({dept})> ", a.email),
+                format!("epic {} ({dept})> ", email(a)),
+                format!("{EPIC} \x1b[36m{}\x1b[0m ({dept})> ", email(a)),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Department;
+
+    #[test]
+    fn the_prompt_shows_hidden_characters_of_the_email_escaped() {
+        let now = Utc::now();
+        let mut actor = Actor {
+            id: 1,
+            email: "s\u{1b}]0;pwned\u{7}@x.io".into(),
+            full_name: "S".into(),
+            department: Department::Sales,
+            expires_at: now + chrono::Duration::hours(1),
+        };
+        let (plain, coloured) = prompt(Some(&actor), now);
+        assert_eq!(plain, "epic s\\e]0;pwned\\x07@x.io (sales)> ");
+        assert!(coloured.contains("s\\e]0;pwned\\x07@x.io") && !coloured.contains('\u{7}'));
+        actor.expires_at = now;
+        let (plain, _) = prompt(Some(&actor), now);
+        assert_eq!(plain, "epic (expired) s\\e]0;pwned\\x07@x.io> ");
     }
 }

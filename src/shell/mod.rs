@@ -19,6 +19,7 @@ use clap::Parser;
 
 use crate::commands::{self, Command, Context, Flow};
 use crate::config;
+use crate::domain::visible;
 use crate::error::Error;
 use crate::render::{self, Format, Output};
 
@@ -86,19 +87,33 @@ impl Terminal {
 
     /// Prints an error line on stderr (red `error:` when colour is allowed).
     pub fn error(&self, err: &Error) {
-        let prefix = &self.prefix;
-        let label = if self.colour {
+        let _ = io::stderr()
+            .lock()
+            .write_all(self.error_text(err).as_bytes());
+    }
+
+    /// The error as printed: `PREFIX error: first line`, further lines
+    /// indented. The message may quote user input or database values: every
+    /// hidden character in it (and in the prefix, a script's name) is
+    /// escaped.
+    pub fn error_text(&self, err: &Error) -> String {
+        let prefix = visible::escape(&self.prefix);
+        let text = err.to_string();
+        let mut lines = text.lines().map(visible::escape);
+        let first = lines.next().unwrap_or_default();
+        let mut out = format!("{prefix}{}: {first}\n", self.label());
+        for line in lines {
+            out.push_str(&format!("  {line}\n"));
+        }
+        out
+    }
+
+    /// `error`, in bold red when colour is allowed.
+    fn label(&self) -> &'static str {
+        if self.colour {
             "\x1b[1;31merror\x1b[0m"
         } else {
             "error"
-        };
-        let text = err.to_string();
-        let mut lines = text.lines();
-        let first = lines.next().unwrap_or_default();
-        let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "{prefix}{label}: {first}");
-        for line in lines {
-            let _ = writeln!(stderr, "  {line}");
         }
     }
 }
@@ -121,7 +136,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             Terminal::detect(args.iter().any(|a| a == "--no-color")).error(&err);
             return err.exit_code().code();
         }
-        Err(e) => return clap_exit(&e),
+        Err(e) => return clap_exit(&e, &args),
     };
     let term = Terminal::detect(cli.no_color);
     let db = match cli.db.clone().map(Ok).unwrap_or_else(config::default_db) {
@@ -201,9 +216,35 @@ fn non_utf8_field(args: &[std::ffi::OsString]) -> String {
 /// Prints clap's own message (help and version on stdout, errors on
 /// stderr) and returns its status: 0 for `--help`/`--version`, 2 for usage
 /// errors, including a noun given without its verb (`epic client`).
-fn clap_exit(e: &clap::Error) -> i32 {
-    let _ = e.print();
+///
+/// An error quotes the user's words (`unrecognized subcommand '...'`), so it
+/// is printed with hidden characters escaped, never with clap's styling
+/// around raw input: the arguments are parsed again by an unstyled tree,
+/// whose message holds the user's words as typed (clap's plain rendering
+/// would delete an escape sequence in them rather than show it), and only
+/// our `error` label is coloured.
+fn clap_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> i32 {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let term = Terminal::detect(args.iter().any(|a| a == "--no-color"));
+    let _ = write!(io::stderr().lock(), "{}", clap_message(e, args, &term));
     e.exit_code()
+}
+
+/// The text of clap's error `e` about `args`, escaped, with our label.
+fn clap_message(e: &clap::Error, args: &[std::ffi::OsString], term: &Terminal) -> String {
+    let plain = <Cli as clap::CommandFactory>::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(args)
+        .err();
+    let text = plain.as_ref().unwrap_or(e).render().ansi().to_string();
+    let text = visible::escape_keeping(&text, &['\n']);
+    match text.strip_prefix("error:") {
+        Some(rest) => format!("{}:{rest}", term.label()),
+        None => text.into_owned(),
+    }
 }
 
 /// Prints an error and returns its exit status.
@@ -277,4 +318,50 @@ fn output_failure(term: &Terminal, e: io::Error) -> (i32, Flow) {
     let err = Error::io("writing the output", e);
     term.error(&err);
     (err.exit_code().code(), Flow::Exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(colour: bool, prefix: &str) -> Terminal {
+        Terminal {
+            width: None,
+            colour,
+            prefix: prefix.into(),
+        }
+    }
+
+    #[test]
+    fn error_lines_escape_hidden_characters_in_message_and_prefix() {
+        let err = Error::invalid(
+            "--sort",
+            "unknown field '\u{1b}]0;pwned\u{7}'\nusage \u{202E}x",
+        );
+        assert_eq!(
+            term(false, "s\u{1b}[2J:3: ").error_text(&err),
+            "s\\e[2J:3: error: --sort: unknown field '\\e]0;pwned\\x07'\n  usage \\u{202E}x\n"
+        );
+        let coloured = term(true, "").error_text(&Error::auth("no"));
+        assert_eq!(coloured, "\u{1b}[1;31merror\u{1b}[0m: no\n");
+    }
+
+    #[test]
+    fn clap_errors_keep_the_users_words_escaped() {
+        let args: Vec<std::ffi::OsString> =
+            ["epic", "client", "list", "--format", "\u{1b}]0;x\u{7}"]
+                .iter()
+                .map(Into::into)
+                .collect();
+        let e = Cli::try_parse_from(&args).unwrap_err();
+        let text = clap_message(&e, &args, &term(false, ""));
+        assert!(
+            text.starts_with("error: invalid value '\\e]0;x\\x07' for '--format <FORMAT>'"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
 }

@@ -154,10 +154,12 @@ fn field_at(buf: &[u8], at: usize) -> String {
 /// Runs the script on stdin.
 pub fn run_stdin(ctx: &mut Context, options: Options, term: &Terminal) -> i32 {
     let reader = Box::new(BufReader::new(io::stdin()));
-    run(ctx, Lines::new(reader), "<stdin>", options, term, true)
+    run(ctx, Lines::new(reader), "<stdin>", options, term)
 }
 
-/// Runs the script in `path`.
+/// Runs the script in `path`, exactly as `epic < path` would: its
+/// `--password-stdin` lines take their password from the script's next line,
+/// never from the real stdin.
 pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Terminal) -> i32 {
     match std::fs::File::open(path) {
         Ok(file) => {
@@ -168,7 +170,6 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
                 &name,
                 options,
                 term,
-                false,
             )
         }
         Err(e) => {
@@ -190,15 +191,12 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
     }
 }
 
-/// Runs every line of `lines`; returns the exit status.
-pub fn run(
-    ctx: &mut Context,
-    lines: Lines,
-    name: &str,
-    options: Options,
-    term: &Terminal,
-    passwords_from_script: bool,
-) -> i32 {
+/// Runs every line of `lines`; returns the exit status. A command's
+/// `--password-stdin` reads the next line of `lines`; whatever the command
+/// does (fails before reading, fails after reading one of two, prints its
+/// help instead), the lines it was owed are skipped, so a password is never
+/// run as a command, nor quoted by an error.
+pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: &Terminal) -> i32 {
     // A script prints no colour, whatever the terminal.
     let width = term.width;
     let term = Terminal {
@@ -207,12 +205,14 @@ pub fn run(
         prefix: format!("{name}: "),
     };
     let lines = Rc::new(RefCell::new(lines));
-    if passwords_from_script {
-        let shared = Rc::clone(&lines);
-        ctx.set_line_source(Box::new(move || {
-            shared.borrow_mut().next_line().transpose()
-        }));
-    }
+    let shared = Rc::clone(&lines);
+    ctx.set_line_source(Box::new(move || {
+        shared
+            .borrow_mut()
+            .next_line()
+            .transpose()
+            .map_err(password_line_error)
+    }));
     if options.atomic
         && let Err(e) = begin(ctx)
     {
@@ -254,12 +254,11 @@ pub fn run(
                 (e.exit_code().code(), Flow::Continue)
             }
         };
-        if code != 0 && passwords_from_script && lines.borrow().number == number {
-            // The command failed before reading its password line(s): skip
-            // them, so that a password is never run (and echoed) as a command.
-            for _ in 0..secret_lines {
-                let _ = lines.borrow_mut().next_line();
-            }
+        // Skip the password lines the command did not read (it failed
+        // first, or printed help): a password is never run as a command.
+        let read = lines.borrow().number - number;
+        for _ in read..secret_lines {
+            let _ = lines.borrow_mut().next_line();
         }
         if code != 0 {
             if status == 0 {
@@ -285,6 +284,7 @@ pub fn run(
                 status = e.exit_code().code();
             }
         } else if status != 0 {
+            let name = crate::domain::visible::escape(name);
             eprintln!("{name}: rolled back: nothing of this script was written");
         }
     }
@@ -293,14 +293,32 @@ pub fn run(
 
 /// How many of the following lines a `--password-stdin` command takes from
 /// the script: two for `passwd` (current and new), one for the others.
-/// Looks at the words only, so it also works for a line that fails to parse.
+/// Looks at the words only (as the shell splits them, so `--notes "...
+/// --password-stdin"` is a note; by whitespace when the line cannot be
+/// split), so it also works for a line that fails to parse.
 fn password_lines(text: &str) -> usize {
-    let mut words = text.split_whitespace();
-    let first = words.next();
-    if !words.any(|w| w == "--password-stdin") {
+    let words =
+        shlex::split(text).unwrap_or_else(|| text.split_whitespace().map(String::from).collect());
+    if !words.iter().skip(1).any(|w| w == "--password-stdin") {
         return 0;
     }
-    if first == Some("passwd") { 2 } else { 1 }
+    if words.first().map(String::as_str) == Some("passwd") {
+        2
+    } else {
+        1
+    }
+}
+
+/// A password line that cannot be read as text: said without a word of it
+/// (the line's own error would name a `--flag` found in it).
+fn password_line_error(e: Error) -> Error {
+    match e {
+        Error::Invalid { .. } => Error::invalid(
+            "password",
+            "the line is not valid text (NUL, not UTF-8 or too long)",
+        ),
+        other => other,
+    }
 }
 
 fn begin(ctx: &mut Context) -> Result<()> {
@@ -321,4 +339,37 @@ fn rollback(ctx: &mut Context) -> Result<()> {
     ctx.hold_reports(false);
     ctx.conn()?.end_enclosing(false)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_lines_counts_the_flag_as_a_word_only() {
+        assert_eq!(password_lines("login a@x.io --password-stdin"), 1);
+        assert_eq!(password_lines("login --password-stdin --help"), 1);
+        assert_eq!(password_lines("passwd --password-stdin"), 2);
+        assert_eq!(password_lines("  passwd   --password-stdin --bogus"), 2);
+        assert_eq!(password_lines("login a@x.io"), 0);
+        // Inside a quoted value it is text, not the flag.
+        assert_eq!(
+            password_lines("event update 1 --notes 'see --password-stdin'"),
+            0
+        );
+        // A line the shell cannot split still counts, by whitespace.
+        assert_eq!(password_lines("login 'a@x.io --password-stdin"), 1);
+    }
+
+    #[test]
+    fn an_unreadable_password_line_is_not_quoted() {
+        let mut lines = Lines::new(Box::new(io::Cursor::new(b"--hunter2 \0x\n".to_vec())));
+        let err = lines.next_line().unwrap().unwrap_err();
+        assert!(err.to_string().contains("--hunter2"), "{err}");
+        let err = password_line_error(err).to_string();
+        assert!(
+            err.starts_with("password: ") && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
 }
