@@ -214,3 +214,111 @@ fn a_corrupt_database_or_a_directory_fails_at_once() {
     refused(&init_on(&env, &folder), 5, &["is a directory"]);
     assert!(started.elapsed() < Duration::from_millis(3000));
 }
+
+// ---------------------------------------------------------------------------
+// 2. The signing key's owner; a symlinked history file.
+
+#[test]
+fn a_signing_key_owned_by_another_user_is_refused() {
+    if !is_root() {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    let env = Env::staffed();
+    let key = key_of(&env.db);
+    chown_nobody(&key);
+    let out = env.run(&["whoami"], "");
+    refused(&out, 3, &["crm.db.key", "another user", "chown"]);
+    let out = env.run(
+        &["login", "admin@epic.test", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    refused(&out, 3, &["crm.db.key", "another user"]);
+    std::os::unix::fs::chown(&key, Some(0), Some(0)).unwrap();
+    assert_ok(&env.run(&["whoami"], ""));
+}
+
+use rexpect::reader::Options;
+use rexpect::session::{PtySession, spawn_with_options};
+
+/// `epic` (the interactive shell) in a pseudo-terminal on `env`.
+fn shell(env: &Env, extra: &[(&str, &str)]) -> PtySession {
+    let mut cmd = env.std_cmd();
+    cmd.env("TERM", "xterm");
+    for (key, value) in extra {
+        cmd.env(key, value);
+    }
+    let options = Options::new()
+        .timeout_ms(Some(10_000))
+        .strip_ansi_escape_codes(true);
+    spawn_with_options(cmd, options).expect("spawn epic in a pty")
+}
+
+/// Ctrl-D, and the shell's exit status.
+fn leave(mut p: PtySession) {
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+    match p.process.wait().unwrap() {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("epic did not exit normally: {other:?}"),
+    }
+}
+
+const ADMIN_PROMPT: &str = "epic admin@epic.test (management)> ";
+/// Any logged-in prompt.
+const A_PROMPT: &str = r"epic \S+@\S+ \(\w+\)> ";
+
+#[test]
+fn a_symlinked_history_file_is_refused_and_its_target_untouched() {
+    let env = Env::staffed();
+    let target = env.root().join("notes.txt");
+    std::fs::write(&target, "my notes\n").unwrap();
+    chmod(&target, 0o644);
+    let link = env.root().join("history-link");
+    symlink(&target, &link).unwrap();
+    let mut p = shell(&env, &[("EPIC_HISTFILE", link.to_str().unwrap())]);
+    p.exp_string("history not saved").unwrap();
+    p.exp_string("symbolic link").unwrap();
+    p.exp_string(ADMIN_PROMPT).unwrap();
+    p.send_line("client list").unwrap();
+    p.exp_string("(0 rows)").unwrap();
+    p.exp_string(ADMIN_PROMPT).unwrap();
+    leave(p);
+    assert_eq!(mode(&target), 0o644, "the link's target was re-moded");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "my notes\n");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 9. A running shell keeps the identity it started with.
+
+#[test]
+fn a_login_in_another_terminal_does_not_change_a_running_shell() {
+    let env = Env::staffed(); // the token file says admin
+    let mut p = shell(&env, &[("NO_COLOR", "1")]);
+    p.exp_string(ADMIN_PROMPT).unwrap();
+    // Another terminal logs in as someone else: the token file changes.
+    env.login("sales1@epic.test");
+    p.send_line("whoami").unwrap();
+    let said = p.exp_string("session_expires").unwrap();
+    assert!(said.contains("admin@epic.test"), "whoami said: {said}");
+    assert!(!said.contains("sales1@epic.test"), "whoami said: {said}");
+    let (_, prompt) = p.exp_regex(A_PROMPT).unwrap();
+    assert_eq!(prompt, ADMIN_PROMPT);
+    // What the shell does, it does as admin: management may not add clients.
+    p.send_line("client add --name 'Ann Lee' --email ann@lee.io")
+        .unwrap();
+    p.exp_string("permission denied").unwrap();
+    let (_, prompt) = p.exp_regex(A_PROMPT).unwrap();
+    assert_eq!(prompt, ADMIN_PROMPT);
+    // The one-shot commands of the other terminal follow the file, as ever.
+    let out = env.run(&["whoami"], "");
+    assert!(stdout(&out).contains("sales1@epic.test"));
+    leave(p);
+    assert_eq!(env.sql_i64("SELECT count(*) FROM clients"), 0);
+}
