@@ -322,3 +322,56 @@ fn a_login_in_another_terminal_does_not_change_a_running_shell() {
     leave(p);
     assert_eq!(env.sql_i64("SELECT count(*) FROM clients"), 0);
 }
+
+// ---------------------------------------------------------------------------
+// 3. `demo` resets or reuses only a database it created.
+
+fn demo(env: &Env, db: &Path, args: &[&str]) -> Output {
+    env.bare()
+        .env("EPIC_DEMO_DB", db)
+        .arg("demo")
+        .args(args)
+        .write_stdin("")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn demo_refuses_to_reset_or_reuse_a_database_it_did_not_create() {
+    let env = Env::staffed();
+    let before = dump(&env.db);
+    let key = std::fs::read(key_of(&env.db)).unwrap();
+    let token = env.token();
+    for args in [&["--reset"][..], &[][..]] {
+        let out = demo(&env, &env.db, args);
+        let verb = if args.is_empty() { "reuse" } else { "reset" };
+        refused(&out, 7, &["crm.db", "not a demo database", verb]);
+        assert!(
+            !stdout(&out).contains("epic-demo-password"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // The real database, its key and its session are untouched.
+    assert_eq!(dump(&env.db), before);
+    assert_eq!(std::fs::read(key_of(&env.db)).unwrap(), key);
+    assert_eq!(env.token(), token);
+    assert_ok(&env.run(&["whoami"], ""));
+}
+
+#[test]
+fn demo_marks_the_database_it_creates_and_may_reset_it() {
+    let env = Env::new();
+    let db = env.root().join("my-demo.db");
+    assert_ok(&demo(&env, &db, &[]));
+    let mark: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT value FROM settings WHERE key = 'demo'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(!mark.is_empty());
+    assert_eq!(mode(&db), 0o600);
+    assert_ok(&demo(&env, &db, &["--reset"]));
+    assert_ok(&demo(&env, &db, &[]));
+}
