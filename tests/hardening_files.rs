@@ -375,3 +375,59 @@ fn demo_marks_the_database_it_creates_and_may_reset_it() {
     assert_ok(&demo(&env, &db, &["--reset"]));
     assert_ok(&demo(&env, &db, &[]));
 }
+
+// ---------------------------------------------------------------------------
+// 10. Correctly signed tokens with absurd claims are refused, never a panic.
+
+/// A token for admin (id 1, their current token version) signed with the
+/// database's real key, with the given time claims.
+fn forged(env: &Env, iat: i64, nbf: i64, exp: i64) -> String {
+    let key = std::fs::read(key_of(&env.db)).unwrap();
+    let ver = env.sql_i64("SELECT token_version FROM collaborators WHERE id = 1");
+    let claims = serde_json::json!({"sub": "1", "ver": ver, "iat": iat, "nbf": nbf, "exp": exp});
+    let enc = jsonwebtoken::EncodingKey::from_secret(&key).unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &enc,
+    )
+    .unwrap()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn signed_tokens_with_absurd_lifetimes_are_refused_not_panicked_on() {
+    let env = Env::staffed();
+    let t = now();
+    let day = 24 * 3600;
+    // A sane forged token works: the key and the claims are right.
+    let sane = forged(&env, t, t, t + 3600);
+    assert_ok(&env.run_with(&[("EPIC_TOKEN", &sane)], &["whoami"], ""));
+    let cases = [
+        ("exp = 2^62", t, t, 1i64 << 62),
+        ("exp = i64::MAX", t, t, i64::MAX),
+        ("a year-long session", t, t, t + 365 * day),
+        ("32 days", t, t, t + 32 * day),
+        ("iat in the future", t + 3600, t, t + 7200),
+        ("iat far in the future", i64::MAX - 10, t, t + 60),
+        ("exp before iat", t, t, t - 1),
+        ("negative iat", -(1i64 << 62), t, t + 60),
+        ("huge nbf", t, 1i64 << 62, (1i64 << 62) + 60),
+    ];
+    for (what, iat, nbf, exp) in cases {
+        let token = forged(&env, iat, nbf, exp);
+        for args in [&["whoami"][..], &["client", "list"][..]] {
+            let out = env.run_with(&[("EPIC_TOKEN", &token)], args, "");
+            assert_code(&out, 3);
+            let e = stderr(&out);
+            assert!(!e.contains("panicked"), "{what}: {e}");
+            assert!(e.contains("log in again"), "{what}: {e}");
+        }
+    }
+}
