@@ -97,9 +97,12 @@ impl Claims {
         }
     }
 
-    /// When the token expires.
+    /// When the token expires. Clamped to 1970-01-01 .. 9999-12-30 (UTC),
+    /// which [`verify`] makes moot, so that showing it in any time zone can
+    /// never overflow (chrono panics on a local time past its range).
     pub fn expires_at(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.exp, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        const LAST: i64 = 253_402_128_000; // 9999-12-30T00:00:00Z
+        DateTime::from_timestamp(self.exp.clamp(0, LAST), 0).unwrap_or_default()
     }
 }
 

@@ -315,7 +315,8 @@ fn time_checks_never_overflow() {
                     ..base.clone()
                 };
                 let _ = check_times(&c, now);
-                let _ = c.expires_at();
+                let local = c.expires_at().with_timezone(&chrono::Local);
+                let _ = local.to_rfc3339();
             }
         }
     }
