@@ -361,7 +361,11 @@ fn database_owned_by_someone_else_fails_fast_and_leaves_nothing() {
     chmod(&env.db, 0o644); // ...but the database belongs to root.
     let (out, took) = open_elsewhere(&env, &env.db, &token, Some(user));
     assert_fails_fast_and_clean("foreign_owner", &out, took, &env.db);
-    // The owner still works normally.
+    // The owner still works normally, once the files are theirs and closed
+    // to others again (a 0644 database, or a key owned by someone else, is
+    // refused to its owner too: tests/hardening_files.rs).
+    chmod(&env.db, 0o600);
+    sh("chown", &["0:0", key.to_str().unwrap()]).unwrap();
     let own = env.run(&["client", "list"], "");
     assert_ok(&own);
 }

@@ -61,8 +61,9 @@ pub fn create_key(db_path: &Path) -> Result<SigningKey> {
     }
 }
 
-/// Reads the signing key beside the database. Refuses a symbolic link and a
-/// key with any permission for others.
+/// Reads the signing key beside the database. Refuses a symbolic link, a
+/// key with any permission for others, and a key owned by another user
+/// (outside the shared-group set-up).
 pub fn load_key(db_path: &Path) -> Result<SigningKey> {
     let path = key_path(db_path);
     let meta = match fs::symlink_metadata(&path) {
@@ -86,7 +87,26 @@ pub fn load_key(db_path: &Path) -> Result<SigningKey> {
             path.display()
         )));
     }
+    // Whoever owns the key can rewrite it: only this user, or (the shared
+    // set-up) whoever created it in the team's setgid folder.
+    let me = current_uid()?;
+    if meta.uid() != me && !in_shared_folder(&path, &meta) {
+        return Err(Error::auth(format!(
+            "signing key {} belongs to another user (uid {}), who could mint sessions for \
+             every account; run `chown {me} {}` as root, or `epic init` a database of your own",
+            path.display(),
+            meta.uid(),
+            path.display()
+        )));
+    }
     SigningKey::from_bytes(read_same_file(&path, &meta)?)
+}
+
+/// True when `path` sits in a group-shared folder (setgid, not writable by
+/// others) and belongs to that folder's group: the README's shared set-up.
+fn in_shared_folder(path: &Path, meta: &fs::Metadata) -> bool {
+    fs::metadata(parent(path))
+        .is_ok_and(|d| d.mode() & 0o2000 != 0 && d.mode() & 0o002 == 0 && d.gid() == meta.gid())
 }
 
 /// Replaces the signing key with a fresh one (`init` on a database with no
@@ -331,7 +351,7 @@ fn read_same_file(path: &Path, meta: &fs::Metadata) -> Result<Vec<u8>> {
 
 /// The effective uid, without `unsafe`: `/proc/self` is owned by it (for any
 /// dumpable process, which this one is).
-fn current_uid() -> Result<u32> {
+pub(crate) fn current_uid() -> Result<u32> {
     fs::metadata("/proc/self")
         .map(|m| m.uid())
         .map_err(|e| Error::io("finding the current user from /proc/self", e))

@@ -97,9 +97,12 @@ impl Claims {
         }
     }
 
-    /// When the token expires.
+    /// When the token expires. Clamped to 1970-01-01 .. 9999-12-30 (UTC),
+    /// which [`verify`] makes moot, so that showing it in any time zone can
+    /// never overflow (chrono panics on a local time past its range).
     pub fn expires_at(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.exp, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        const LAST: i64 = 253_402_128_000; // 9999-12-30T00:00:00Z
+        DateTime::from_timestamp(self.exp.clamp(0, LAST), 0).unwrap_or_default()
     }
 }
 
@@ -156,12 +159,33 @@ pub fn verify(key: &SigningKey, token: &str) -> Result<Claims> {
             _ => Error::auth(INVALID),
         })?
         .claims;
-    // We only ever issue nbf == iat < exp; anything else was not made here.
-    if claims.nbf > claims.exp || claims.iat > claims.exp {
-        return Err(Error::auth(INVALID));
-    }
+    check_times(&claims, Utc::now().timestamp())?;
     claims.collaborator_id()?;
     Ok(claims)
+}
+
+/// The time claims as we issue them, at `now`: `0 <= iat <= nbf <= exp`,
+/// `iat` not in the future, and a lifetime `exp - iat` no longer than the
+/// longest session `EPIC_SESSION_TTL` may configure. A correctly signed
+/// token outside these (a leaked key, a bug) is refused, never trusted for
+/// years nor carried into date arithmetic that would overflow.
+fn check_times(c: &Claims, now: i64) -> Result<()> {
+    let leeway = LEEWAY_SECS as i64;
+    let lifetime = c
+        .exp
+        .checked_sub(c.iat)
+        .ok_or_else(|| Error::auth(INVALID))?;
+    let sane = c.iat >= 0
+        && c.nbf >= c.iat
+        && c.nbf <= c.exp
+        && c.iat <= now.saturating_add(leeway)
+        && lifetime >= 0
+        && lifetime <= MAX_TTL_SECS as i64 + leeway;
+    if sane {
+        Ok(())
+    } else {
+        Err(Error::auth(INVALID))
+    }
 }
 
 /// True for JWT-shaped text: three dot-separated base64url segments, the

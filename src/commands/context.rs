@@ -27,6 +27,17 @@ pub struct Actor {
     pub expires_at: DateTime<Utc>,
 }
 
+/// How the token file is read: see [`Context::pin_session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// Before every command.
+    Off,
+    /// Once, at the next command.
+    Pending,
+    /// Already read: never again.
+    Done,
+}
+
 /// Reads one line of "stdin" for `--password-stdin` (the script runner
 /// substitutes its own reader, so the line comes from the script).
 pub type LineSource = Box<dyn FnMut() -> Result<Option<String>>>;
@@ -46,6 +57,9 @@ pub struct Context {
     token: Option<String>,
     /// `EPIC_TOKEN`, when set.
     env_token: Option<String>,
+    /// Whether the token file is read for every command (one-shot commands
+    /// and scripts) or once (the interactive shell: see [`Context::pin_session`]).
+    pin: Pin,
     /// The argon2 parameters for new hashes.
     pub hasher: Hasher,
     stdin: LineSource,
@@ -128,6 +142,7 @@ impl Context {
             env_token: std::env::var("EPIC_TOKEN")
                 .ok()
                 .filter(|t| !t.trim().is_empty()),
+            pin: Pin::Off,
             hasher: Hasher::from_env(),
             stdin: Box::new(read_stdin_line),
             reports: Vec::new(),
@@ -172,6 +187,11 @@ impl Context {
             hasher: self.hasher.clone(),
             stdin: std::mem::replace(&mut self.stdin, Box::new(read_stdin_line)),
             env_token: self.env_token.take(),
+            // A pinned shell pins the new database's session in its turn.
+            pin: match self.pin {
+                Pin::Off => Pin::Off,
+                Pin::Pending | Pin::Done => Pin::Pending,
+            },
             ..Context::new(PathBuf::new(), PathBuf::new())
         };
     }
@@ -221,15 +241,39 @@ impl Context {
     }
 
     /// The session token: from `login` in this process, else `EPIC_TOKEN`,
-    /// else the token file.
-    pub fn current_token(&self) -> Result<Option<String>> {
+    /// else the token file (read once and kept, when pinned).
+    pub fn current_token(&mut self) -> Result<Option<String>> {
         if let Some(t) = &self.token {
             return Ok(Some(t.clone()));
         }
         if let Some(t) = &self.env_token {
             return Ok(Some(t.trim().to_string()));
         }
-        auth::files::read_token(&self.token_path())
+        match self.pin {
+            Pin::Off => auth::files::read_token(&self.token_path()),
+            Pin::Done => Ok(None),
+            Pin::Pending => {
+                // Whatever happens, this is the one read: a file written
+                // later by another terminal is not this session's.
+                self.pin = Pin::Done;
+                let token = auth::files::read_token(&self.token_path())?;
+                self.token.clone_from(&token);
+                Ok(token)
+            }
+        }
+    }
+
+    /// Makes this context keep the identity it starts with (the interactive
+    /// shell): the token file is read once, now, and never again; a `login`
+    /// made later in another terminal rewrites the file but does not change
+    /// who this shell is (only `login`, `logout` and `passwd` typed here
+    /// do). Returns the error of that one read (a loose or foreign file),
+    /// after which the shell starts logged out.
+    pub fn pin_session(&mut self) -> Result<()> {
+        if self.pin == Pin::Off {
+            self.pin = Pin::Pending;
+        }
+        self.current_token().map(|_| ())
     }
 
     /// Keeps a fresh token in memory and in the token file.
@@ -404,4 +448,40 @@ fn read_stdin_line() -> Result<Option<String>> {
             _ => Error::io("reading stdin", e),
         })?;
     Ok((n > 0).then_some(line))
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_context_reads_the_token_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::new(dir.path().join("crm.db"), dir.path().join("s"));
+        ctx.clear_env_token();
+        let file = ctx.token_path();
+        auth::files::write_token(&file, "first").unwrap();
+        // Unpinned (one-shot commands, scripts): the file as it is now.
+        assert_eq!(ctx.current_token().unwrap().as_deref(), Some("first"));
+        auth::files::write_token(&file, "second").unwrap();
+        assert_eq!(ctx.current_token().unwrap().as_deref(), Some("second"));
+        // Pinned (the shell): what it held at the pin, whatever comes later.
+        ctx.pin_session().unwrap();
+        auth::files::write_token(&file, "third").unwrap();
+        assert_eq!(ctx.current_token().unwrap().as_deref(), Some("second"));
+        // Forgetting it (logout) leaves the shell logged out, not on the file.
+        ctx.forget_token().unwrap();
+        auth::files::write_token(&file, "fourth").unwrap();
+        assert_eq!(ctx.current_token().unwrap(), None);
+    }
+
+    #[test]
+    fn a_pinned_context_started_logged_out_stays_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::new(dir.path().join("crm.db"), dir.path().join("s"));
+        ctx.clear_env_token();
+        ctx.pin_session().unwrap();
+        auth::files::write_token(&ctx.token_path(), "later").unwrap();
+        assert_eq!(ctx.current_token().unwrap(), None);
+    }
 }

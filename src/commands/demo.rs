@@ -1,5 +1,7 @@
 //! `demo`: a ready-to-use database with the examples of SPEC.md.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{Local, NaiveDate, TimeZone};
 use clap::Args;
 
@@ -7,9 +9,9 @@ use super::Context;
 use crate::auth::{self, Password};
 use crate::config;
 use crate::domain::{Department, Money};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::Output;
-use crate::store::{self, Db, clients, collaborators, contracts, events};
+use crate::store::{self, Db, clients, collaborators, contracts, events, sqlite};
 
 /// The password of every demo account (printed by `demo`; demo data only).
 pub const DEMO_PASSWORD: &str = "lagoon-tango-saffron";
@@ -43,17 +45,32 @@ pub struct DemoArgs {
 
 /// Switches to the demo database, creating and filling it if needed, and
 /// tells how to log in.
+///
+/// Only a database `demo` created is reused or reset: `demo` marks it (key
+/// `demo` in its `settings` table) when it creates it, and refuses any other
+/// (`EPIC_DEMO_DB=/srv/crm/epic.db epic demo --reset` must not wipe a real
+/// database and its key), before deleting or writing anything.
 pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
-    let path = match std::env::var_os("EPIC_DEMO_DB") {
-        Some(p) if !p.is_empty() => p.into(),
-        _ => config::demo_db()?,
+    let (path, from_env) = match std::env::var_os("EPIC_DEMO_DB") {
+        Some(p) if !p.is_empty() => (PathBuf::from(p), true),
+        _ => (config::demo_db()?, false),
     };
     ctx.switch_db(path.clone());
-    if args.reset {
+    if args.reset && sqlite::file::probe(&path)?.is_some() {
+        let existing = sqlite::Store::open(&path, store::OpenMode::Existing)?;
+        let conn = existing.conn()?;
+        refuse_unmarked(&path, &conn, from_env, true)?;
+        drop((conn, existing));
         auth::files::delete_token(&ctx.token_path())?;
-        store::sqlite::remove_database_files(&path)?;
+        sqlite::remove_database_files(&path)?;
     }
+    // Born marked, so two demos started at once both find their mark.
+    sqlite::create_database(&path, &[(sqlite::settings::DEMO, "1")])?;
     ctx.create_store()?;
+    match ctx.conn()?.as_sqlite() {
+        Some(c) => refuse_unmarked(&path, c, from_env, args.reset)?,
+        None => return Err(Error::internal("the demo database is an SQLite file")),
+    }
     let fresh = ctx.write_anonymous(|c| Ok(c.count_collaborators()? == 0))?;
     // A fresh demo gets a fresh key (after --reset, the old one would
     // still accept the old sessions).
@@ -86,6 +103,31 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
     }
     text.push_str("Log in with: login bill.boquet@epicevents.demo");
     Ok(Output::Message(text))
+}
+
+/// Refuses a database without the `demo` mark (a conflict, exit 7).
+fn refuse_unmarked(
+    path: &Path,
+    c: &rusqlite::Connection,
+    from_env: bool,
+    reset: bool,
+) -> Result<()> {
+    if sqlite::settings::get(c, sqlite::settings::DEMO)?.is_some() {
+        return Ok(());
+    }
+    let verb = if reset { "reset" } else { "reuse" };
+    let fix = if from_env {
+        "point EPIC_DEMO_DB at a new file, or unset it".to_string()
+    } else {
+        format!(
+            "if it is an old demo you no longer need, remove it (`rm {}`)",
+            path.display()
+        )
+    };
+    Err(Error::conflict(format!(
+        "{} is not a demo database (`demo` did not create it); refusing to {verb} it: {fix}",
+        path.display()
+    )))
 }
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
@@ -197,4 +239,32 @@ fn fill(c: &mut dyn Db, hash: &str) -> Result<()> {
     })?;
     c.audit(None, "demo", "collaborator", None, None)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_database_demo_marked_is_reused_or_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("demo.db");
+        let real = dir.path().join("real.db");
+        assert!(sqlite::create_database(&demo, &[(sqlite::settings::DEMO, "1")]).unwrap());
+        assert!(sqlite::create_database(&real, &[]).unwrap());
+        let open = |p: &Path| sqlite::Store::open(p, store::OpenMode::Existing).unwrap();
+        let (d, r) = (open(&demo), open(&real));
+        refuse_unmarked(&demo, &d.conn().unwrap(), true, true).unwrap();
+        let err = refuse_unmarked(&real, &r.conn().unwrap(), true, true).unwrap_err();
+        assert_eq!(err.exit_code(), crate::ExitCode::Conflict);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("real.db") && msg.contains("reset") && msg.contains("EPIC_DEMO_DB"),
+            "{msg}"
+        );
+        let msg = refuse_unmarked(&real, &r.conn().unwrap(), false, false)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("reuse") && msg.contains("rm "), "{msg}");
+    }
 }

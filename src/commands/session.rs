@@ -53,11 +53,18 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         .as_deref()
         .map(|n| EmployeeNumber::parse("employee_number", n))
         .transpose()?;
-    if let Ok(store) = store::Store::open(ctx.target(), store::OpenMode::Existing) {
-        // Refuse before asking for a password.
-        if store.conn()?.read(|c| c.count_collaborators())? > 0 {
-            return Err(already_initialised());
+    // Refuse before asking for a password: a database with accounts, and a
+    // file that is not one epic may open (someone else's, open to others, not
+    // an epic database).
+    match store::Store::open(ctx.target(), store::OpenMode::Existing) {
+        Ok(store) => {
+            if store.conn()?.read(|c| c.count_collaborators())? > 0 {
+                return Err(already_initialised());
+            }
         }
+        Err(Error::NotFound(_)) => {}
+        Err(_) if ctx.is_server() => {}
+        Err(e) => return Err(e),
     }
     let password = ctx.read_password(
         args.password_stdin,

@@ -9,7 +9,7 @@
 
 use std::fs::{DirBuilder, OpenOptions, Permissions};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use clap::{Command, CommandFactory};
@@ -147,16 +147,46 @@ impl HistoryFile {
 }
 
 /// Creates the file's directory (0700) and the file (0600) if missing, and
-/// narrows an existing file that others could read.
+/// narrows an existing file that others could read. Refuses (the error says
+/// why and what to do) a symbolic link, which would have the target
+/// rewritten and its mode changed, anything but a regular file, and a file
+/// of another user.
 fn prepare(path: &Path) -> io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
         DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
+    let refuse = |why: String| Err(io::Error::other(why));
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return refuse(
+                "it is a symbolic link, which epic does not follow: point EPIC_HISTFILE at \
+                 a regular file"
+                    .into(),
+            );
+        }
+        Ok(m) if !m.is_file() => {
+            return refuse("it is not a regular file: point EPIC_HISTFILE at one".into());
+        }
+        Ok(m) => {
+            let me = crate::auth::files::current_uid().map_err(io::Error::other)?;
+            if m.uid() != me {
+                return refuse(format!(
+                    "it belongs to another user (uid {}): run `chown {me} {}` or point \
+                     EPIC_HISTFILE elsewhere",
+                    m.uid(),
+                    path.display()
+                ));
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     let file = OpenOptions::new()
         .append(true)
         .create(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .mode(0o600)
         .open(path)?;
     if file.metadata()?.permissions().mode() & 0o077 != 0 {
@@ -215,5 +245,27 @@ mod tests {
     fn a_password_typed_at_the_prompt_is_not() {
         assert!(!record("correct horse battery", None));
         assert!(!record("hunter2", None));
+    }
+
+    #[test]
+    fn a_linked_or_special_history_file_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("notes.txt");
+        std::fs::write(&target, "mine\n").unwrap();
+        std::fs::set_permissions(&target, Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("history");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = prepare(&link).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        let meta = std::fs::metadata(&target).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine\n");
+        let err = prepare(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        // A plain file is created owner-only.
+        let plain = dir.path().join("h");
+        prepare(&plain).unwrap();
+        let mode = std::fs::metadata(&plain).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -5,7 +5,9 @@
 //!   `epic (expired) alice@epic.test> ` once the session has expired. It is
 //!   right from the first prompt: a session file left by an earlier `login`
 //!   is checked before it (a signature check and one indexed read, no
-//!   password hashing).
+//!   password hashing). The session is then pinned: a `login` made later in
+//!   another terminal rewrites the token file but does not change who this
+//!   shell is; only `login`, `logout` and `passwd` typed here do.
 //! * Tab completion and the greyed usage hint come from [`EpicHelper`];
 //!   history rules are in [`super::history`].
 //! * Ctrl-C abandons the line, Ctrl-D on an empty line or `exit`/`quit`
@@ -47,6 +49,12 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
     ctx.set_line_source(Box::new(|| {
         crate::auth::tty::prompt("").map(|p| Some(p.expose().to_string()))
     }));
+    // The shell is who it starts as: the token file is read once, here (a
+    // `login` in another terminal later rewrites it, and must not turn this
+    // shell, and its prompt, into someone else).
+    if let Err(e) = ctx.pin_session() {
+        eprintln!("warning: {e}; the shell starts logged out");
+    }
     refresh(ctx, &mut editor);
     loop {
         let (plain, coloured) = prompt(ctx.last_actor.as_ref(), Utc::now());

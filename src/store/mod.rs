@@ -284,7 +284,7 @@ impl Store {
     pub fn conn(&self) -> Result<Conn> {
         match self {
             Store::Sqlite(s) => Ok(Conn::Sqlite(s.conn()?)),
-            Store::Postgres(s) => Ok(Conn::Postgres(s.conn()?)),
+            Store::Postgres(s) => Ok(Conn::Postgres(Box::new(s.conn()?))),
         }
     }
 }
@@ -293,8 +293,8 @@ impl Store {
 pub enum Conn {
     /// SQLite.
     Sqlite(sqlite::Conn),
-    /// PostgreSQL.
-    Postgres(pg::Conn),
+    /// PostgreSQL (its statement cache makes it the larger one).
+    Postgres(Box<pg::Conn>),
 }
 
 impl Conn {

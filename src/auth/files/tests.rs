@@ -275,3 +275,29 @@ fn a_killed_writers_stale_temp_file_is_swept_but_a_fresh_one_is_kept() {
         "another file's temporaries are not ours to remove"
     );
 }
+
+#[test]
+fn key_owned_by_someone_else_is_refused_outside_a_shared_folder() {
+    // Only root can give a file away; elsewhere this case cannot be staged.
+    if current_uid().unwrap() != 0 {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    create_key(&db).unwrap();
+    std::os::unix::fs::chown(key_path(&db), Some(4242), None).unwrap();
+    let msg = auth_msg(load_key(&db));
+    assert!(
+        msg.contains("crm.db.key") && msg.contains("another user") && msg.contains("chown"),
+        "{msg}"
+    );
+    // In the team's setgid folder, a colleague's key (same group) is the
+    // shared set-up.
+    let team = dir.path().join("team");
+    fs::create_dir(&team).unwrap();
+    chmod(&team, 0o2770);
+    let shared_db = team.join("crm.db");
+    create_key(&shared_db).unwrap();
+    std::os::unix::fs::chown(key_path(&shared_db), Some(4242), None).unwrap();
+    load_key(&shared_db).unwrap();
+}

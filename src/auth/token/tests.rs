@@ -269,3 +269,55 @@ fn ttl_defaults_to_eight_hours_and_honours_sane_overrides() {
         );
     }
 }
+
+#[test]
+fn signed_tokens_with_absurd_times_are_refused() {
+    let k = key();
+    let t = now();
+    let day = 24 * 3600;
+    let max = MAX_TTL_SECS as i64;
+    let claims = |iat: i64, nbf: i64, exp: i64| json!({"sub": "42", "ver": 1, "iat": iat, "nbf": nbf, "exp": exp});
+    // The longest configurable session is still accepted.
+    verify(&k, &sign(Algorithm::HS256, &k, &claims(t, t, t + max))).unwrap();
+    for (what, c) in [
+        ("exp = 2^62", claims(t, t, 1 << 62)),
+        ("exp = i64::MAX", claims(t, t, i64::MAX)),
+        ("beyond the maximum", claims(t, t, t + max + 60)),
+        ("a year", claims(t, t, t + 365 * day)),
+        ("iat in the future", claims(t + 3600, t + 3600, t + 7200)),
+        ("iat = i64::MAX", claims(i64::MAX, t, t + 60)),
+        ("negative iat", claims(-(1 << 62), t, t + 60)),
+        ("iat = i64::MIN", claims(i64::MIN, t, t + 60)),
+        ("nbf before iat", claims(t, t - 10, t + 60)),
+        ("exp before iat", claims(t, t, t - 1)),
+    ] {
+        let msg = auth_err(verify(&k, &sign(Algorithm::HS256, &k, &c)));
+        assert_eq!(msg, INVALID, "{what}");
+    }
+}
+
+#[test]
+fn time_checks_never_overflow() {
+    let base = Claims {
+        sub: "1".into(),
+        ver: 1,
+        iat: 0,
+        nbf: 0,
+        exp: 0,
+    };
+    for iat in [i64::MIN, -1, 0, 1, i64::MAX] {
+        for exp in [i64::MIN, -1, 0, 1, i64::MAX] {
+            for now in [i64::MIN, 0, i64::MAX] {
+                let c = Claims {
+                    iat,
+                    nbf: iat,
+                    exp,
+                    ..base.clone()
+                };
+                let _ = check_times(&c, now);
+                let local = c.expires_at().with_timezone(&chrono::Local);
+                let _ = local.to_rfc3339();
+            }
+        }
+    }
+}

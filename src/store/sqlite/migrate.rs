@@ -80,3 +80,9 @@ fn too_new(version: i64) -> Error {
 pub fn version(conn: &Connection) -> Result<i64> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
 }
+
+/// True when the file says it is an epic database (its `application_id`).
+pub fn is_epic(conn: &Connection) -> Result<bool> {
+    let id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    Ok(id == APPLICATION_ID)
+}

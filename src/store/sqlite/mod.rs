@@ -24,14 +24,18 @@ pub mod contracts;
 mod db;
 mod error;
 pub mod events;
+pub mod file;
 mod maintenance;
 pub mod migrate;
 mod query;
+pub mod settings;
 
 pub use db::SqliteDb;
+pub use file::create_database;
 pub use maintenance::{backup, foreign_key_problems, integrity_problems, table_counts};
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
@@ -42,15 +46,44 @@ use crate::error::{Error, Result};
 /// `PRAGMA application_id` of an epic database ("EPIC" in ASCII).
 pub const APPLICATION_ID: i32 = 0x4550_4943;
 
-/// A pooled connection.
-pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+/// A pooled connection (boxed: it is much larger than the PostgreSQL one,
+/// and `store::Conn` holds either).
+pub type Conn = Box<r2d2::PooledConnection<Manager>>;
+
+/// The pool's connection manager: SQLite's, handing out first the
+/// connection [`Store::open`] already opened (and so checked).
+pub struct Manager {
+    inner: SqliteConnectionManager,
+    first: Mutex<Option<Connection>>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let first = self.first.lock().ok().and_then(|mut f| f.take());
+        match first {
+            Some(c) => Ok(c),
+            None => self.inner.connect(),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> rusqlite::Result<()> {
+        self.inner.is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        self.inner.has_broken(conn)
+    }
+}
 
 pub use crate::store::OpenMode;
 
 /// A handle on one database file: a small connection pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    pool: r2d2::Pool<Manager>,
     path: PathBuf,
 }
 
@@ -63,8 +96,19 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates, with [`OpenMode::Create`]) the database at `path`
     /// and brings its schema to the latest version.
+    ///
+    /// Before SQLite sees the file: it must be a regular file (no symbolic
+    /// link, no directory), writable by this user, owned by this user and
+    /// closed to others (or the shared-group set-up), and start like an
+    /// SQLite database (see [`file`]), and be an epic database (its
+    /// `application_id`). `Create` makes a new database only where there is
+    /// nothing; a file already there is opened as it is, if it passes.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
-        if mode == OpenMode::Existing && !path.exists() {
+        let created = match mode {
+            OpenMode::Create => file::create_database(path, &[])?,
+            OpenMode::Existing => false,
+        };
+        if file::probe(path)?.is_none() {
             return Err(Error::NotFound(
                 format!(
                     "no database at {}; create one with `epic init` (or try `epic demo`)",
@@ -73,16 +117,27 @@ impl Store {
                 .into(),
             ));
         }
-        if mode == OpenMode::Create {
-            create_file(path)?;
+        check_writable(path)?;
+        file::check_ownership(path)?;
+        if !created {
+            file::check_header(path)?;
         }
+        // SQLite refuses a link swapped in after the checks above.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW
             | OpenFlags::SQLITE_OPEN_URI;
-        check_writable(path)?;
-        let manager = SqliteConnectionManager::file(path)
+        let inner = SqliteConnectionManager::file(file::resolve(path)?)
             .with_flags(flags)
             .with_init(configure);
+        // The first connection is opened here, not by the pool: r2d2 retries
+        // a failing connect until its timeout, so a corrupt file would stall
+        // every command for seconds before saying so.
+        let first = r2d2::ManageConnection::connect(&inner).map_err(|e| open_error(path, e))?;
+        let manager = Manager {
+            inner,
+            first: Mutex::new(Some(first)),
+        };
         // One connection serves a shell; a second lets a long read overlap a
         // backup. A short timeout: a failing disk must not hang us for 30 s.
         let pool = r2d2::Pool::builder()
@@ -104,6 +159,9 @@ impl Store {
         if conn.is_readonly(rusqlite::MAIN_DB)? {
             return Err(read_only(path));
         }
+        if !migrate::is_epic(&conn)? {
+            return Err(file::not_epic(path));
+        }
         migrate::to_latest(&mut conn)?;
         Ok(store)
     }
@@ -118,13 +176,16 @@ impl Store {
             "file:epic-mem-{}-{n}?mode=memory&cache=shared",
             std::process::id()
         );
-        let manager = SqliteConnectionManager::file(&uri)
-            .with_flags(
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_URI,
-            )
-            .with_init(configure);
+        let manager = Manager {
+            inner: SqliteConnectionManager::file(&uri)
+                .with_flags(
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .with_init(configure),
+            first: Mutex::new(None),
+        };
         let pool = r2d2::Pool::builder()
             .max_size(2)
             .min_idle(Some(1))
@@ -140,7 +201,10 @@ impl Store {
 
     /// A connection from the pool.
     pub fn conn(&self) -> Result<Conn> {
-        self.pool.get().map_err(|e| open_error(&self.path, &e))
+        self.pool
+            .get()
+            .map(Box::new)
+            .map_err(|e| open_error(&self.path, e))
     }
 
     /// The database file's path.
@@ -173,12 +237,7 @@ fn check_writable(path: &Path) -> Result<()> {
     if access(path, rw).is_err() {
         return Err(read_only(path));
     }
-    let sidecar = |suffix: &str| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        PathBuf::from(p)
-    };
-    let (wal, shm) = (sidecar("-wal"), sidecar("-shm"));
+    let (wal, shm) = (file::sidecar(path, "-wal"), file::sidecar(path, "-shm"));
     for file in [&wal, &shm] {
         if file.exists() && access(file.as_path(), rw).is_err() {
             return Err(read_only(path));
@@ -196,9 +255,19 @@ fn check_writable(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_error(path: &Path, e: &r2d2::Error) -> Error {
+fn open_error(path: &Path, e: impl std::fmt::Display) -> Error {
     let text = e.to_string();
-    if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
+    if text.contains("file is not a database") {
+        file::not_a_database(path)
+    } else if text.contains("malformed") {
+        Error::internal(format!(
+            "the database {} is corrupt ({text}); restore it from a backup",
+            path.display()
+        ))
+    } else if text.contains("readonly")
+        || text.contains("read-only")
+        || text.contains("unable to open")
+    {
         Error::io(
             format!("cannot open the database {} for writing", path.display()),
             std::io::Error::other(text),
@@ -208,39 +277,6 @@ fn open_error(path: &Path, e: &r2d2::Error) -> Error {
             "cannot open the database {}: {text}",
             path.display()
         ))
-    }
-}
-
-/// Creates the database file owner-only (0600), or group read-write (0660)
-/// when its directory is group-shared (setgid bit), before SQLite touches it.
-fn create_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    if path.exists() {
-        return Ok(());
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let shared = std::fs::metadata(&dir)
-        .map(|m| m.permissions().mode() & 0o2000 != 0)
-        .unwrap_or(false);
-    let mode = if shared { 0o660 } else { 0o600 };
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-    {
-        Ok(file) => {
-            // The umask may have removed bits we asked for; set them exactly.
-            file.set_permissions(std::fs::Permissions::from_mode(mode))
-                .map_err(|e| Error::io(format!("creating {}", path.display()), e))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
     }
 }
 

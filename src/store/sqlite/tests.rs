@@ -170,6 +170,12 @@ fn a_database_from_the_future_or_another_program_is_refused() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
+    // Owner-only, so that what is refused is the content, not the mode.
+    std::fs::set_permissions(
+        &other,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )
+    .unwrap();
     let err = Store::open(&other, OpenMode::Existing)
         .unwrap_err()
         .to_string();
@@ -323,6 +329,8 @@ fn version_3_reconciles_amounts_due_set_before_the_ledger() {
         ))
         .unwrap();
     }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let store = Store::open(&path, OpenMode::Existing).unwrap();
     let c = store.conn().unwrap();
     assert_eq!(migrate::version(&c).unwrap(), migrate::LATEST);
