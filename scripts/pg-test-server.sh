@@ -39,6 +39,14 @@ ensure_installed() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 ||
             { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
     fi
+    if ! command -v openssl >/dev/null 2>&1; then
+        echo "pg-test-server: installing openssl (apt-get)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >&2; }
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        return
+    fi
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
 }
 

@@ -161,9 +161,9 @@ fn show(env: &Env, noun: &str, id: i64) -> Value {
     env.json(&[noun, "show", &id.to_string(), "--format", "json"])
 }
 
-#[test]
-fn the_business_story() {
-    let env = Env::new();
+on_both! {
+fn the_business_story(backend) {
+    let env = Env::on(backend);
     let mut audit: Audit = Vec::new();
     env.init();
     audit.push(("init", "collaborator", ADMIN, ADMIN));
@@ -527,17 +527,11 @@ fn the_business_story() {
     assert_eq!(env.ids(&["contract", "list", "--unpaid"]), [3]);
 
     // The audit log: one row per write, in order, with its actor.
-    let rows: Vec<(String, String, i64, i64)> = env
-        .db_conn()
-        .prepare("SELECT action, entity, entity_id, actor_id FROM audit_log ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let expected: Vec<(String, String, i64, i64)> = audit
+    let rows = env.sql_rows("SELECT action, entity, entity_id, actor_id FROM audit_log ORDER BY id");
+    let expected: Vec<Vec<String>> = audit
         .iter()
-        .map(|(a, e, id, actor)| (a.to_string(), e.to_string(), *id, *actor))
+        .map(|(a, e, id, actor)| vec![a.to_string(), e.to_string(), id.to_string(), actor.to_string()])
         .collect();
     assert_eq!(rows, expected);
+}
 }

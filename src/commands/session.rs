@@ -76,8 +76,7 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
     ctx.create_store()?;
     // A database with no account yet gets a fresh key, so no token signed
     // for an earlier database at this path can ever be accepted.
-    let key = auth::files::rotate_key(ctx.db_path())?;
-    ctx.set_key(key);
+    ctx.rotate_key()?;
     let (id, row) = ctx.write_anonymous(|c| {
         if c.count_collaborators()? > 0 {
             return Err(already_initialised());

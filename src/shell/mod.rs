@@ -22,6 +22,7 @@ use crate::config;
 use crate::domain::visible;
 use crate::error::Error;
 use crate::render::{self, Format, Output};
+use crate::store::Target;
 
 /// The program's own command line.
 #[derive(Debug, Parser)]
@@ -35,9 +36,10 @@ use crate::render::{self, Format, Output};
                   3 not logged in, 4 permission denied, 5 invalid input, 6 not found, 7 conflict."
 )]
 pub struct Cli {
-    /// Database file [default: epic.db in the data directory]
-    #[arg(long, env = "EPIC_DB", global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// Database file, or a PostgreSQL server as postgresql://USER@HOST[:PORT]/DB[?sslmode=...]
+    /// [default: epic.db in the data directory]
+    #[arg(long, env = "EPIC_DB", global = true, value_name = "PATH|URL")]
+    pub db: Option<std::ffi::OsString>,
     /// Run the lines of FILE as a script (`-` for stdin)
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -139,8 +141,15 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Err(e) => return clap_exit(&e, &args),
     };
     let term = Terminal::detect(cli.no_color);
-    let db = match cli.db.clone().map(Ok).unwrap_or_else(config::default_db) {
-        Ok(db) => db,
+    let target = match &cli.db {
+        Some(db) => match db.to_str() {
+            Some(text) => Target::parse(text),
+            None => Ok(Target::File(PathBuf::from(db))),
+        },
+        None => config::default_db().map(Target::File),
+    };
+    let target = match target {
+        Ok(t) => t,
         Err(e) => {
             term.error(&e);
             return e.exit_code().code();
@@ -153,7 +162,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return e.exit_code().code();
         }
     };
-    let mut ctx = Context::new(db, session_dir);
+    let mut ctx = Context::with_target(target, session_dir);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
 

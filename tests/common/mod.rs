@@ -26,16 +26,41 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Env {
     /// Holds the temporary directory alive.
     pub dir: TempDir,
-    /// The database file.
+    /// The database file (SQLite; unused on PostgreSQL).
     pub db: PathBuf,
+    /// The PostgreSQL database of this test, when it runs in server mode.
+    pub pg: Option<PgDatabase>,
 }
 
 impl Env {
-    /// A fresh, empty environment (no database yet).
+    /// A fresh, empty environment (no database yet) on SQLite.
     pub fn new() -> Env {
+        Env::on(&Backend::Sqlite)
+    }
+
+    /// A fresh, empty environment on `backend` (a new, empty PostgreSQL
+    /// database of its own in server mode).
+    pub fn on(backend: &Backend) -> Env {
         let dir = TempDir::new().expect("temp dir");
         let db = dir.path().join("crm.db");
-        Env { dir, db }
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(server) => Some(PgDatabase::create(server)),
+        };
+        Env { dir, db, pg }
+    }
+
+    /// True in server mode.
+    pub fn is_pg(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// What `EPIC_DB` says: the file, or the PostgreSQL URL.
+    pub fn db_arg(&self) -> std::ffi::OsString {
+        match &self.pg {
+            Some(pg) => pg.url.clone().into(),
+            None => self.db.clone().into(),
+        }
     }
 
     /// The temporary root.
@@ -77,9 +102,19 @@ impl Env {
 
     /// The `epic` binary on this environment's database.
     pub fn epic(&self) -> Command {
-        let mut cmd = self.bare();
-        cmd.env("EPIC_DB", &self.db);
-        cmd
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_epic"));
+        self.isolate(&mut cmd);
+        self.choose_db(&mut cmd);
+        Command::from_std(cmd)
+    }
+
+    /// Points `cmd` at this environment's database (and, on PostgreSQL,
+    /// gives it the password the way a user would: `PGPASSWORD`).
+    fn choose_db(&self, cmd: &mut std::process::Command) {
+        cmd.env("EPIC_DB", self.db_arg());
+        if let Some(pg) = &self.pg {
+            cmd.env("PGPASSWORD", &pg.password);
+        }
     }
 
     /// Runs a one-shot command with `args` and `stdin`.
@@ -125,7 +160,12 @@ impl Env {
     /// accounts (admin@, sales1@, sales2@, support1@, support2@ epic.test),
     /// logged in as management.
     pub fn staffed() -> Env {
-        let env = Env::new();
+        Env::staffed_on(&Backend::Sqlite)
+    }
+
+    /// [`Env::staffed`] on `backend`.
+    pub fn staffed_on(backend: &Backend) -> Env {
+        let env = Env::on(backend);
         env.init();
         env.login("admin@epic.test");
         let mut script = String::new();
@@ -176,7 +216,7 @@ impl Env {
     pub fn std_command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
         self.isolate(&mut cmd);
-        cmd.env("EPIC_DB", &self.db);
+        self.choose_db(&mut cmd);
         cmd
     }
 
@@ -224,6 +264,21 @@ impl Env {
     /// Every row of every table, as text: equal snapshots mean nothing was
     /// written (audit log and login counters included).
     pub fn snapshot(&self) -> String {
+        if self.is_pg() {
+            let tables = self.sql_rows(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = 'epic' ORDER BY 1",
+            );
+            let mut dump = String::new();
+            for t in tables {
+                dump.push_str(&format!("== {}\n", t[0]));
+                for row in self.sql_rows(&format!("SELECT * FROM epic.{} ORDER BY 1", t[0])) {
+                    dump.push_str(&row.join("|"));
+                    dump.push('\n');
+                }
+            }
+            return dump;
+        }
         let c = self.db_conn();
         let mut tables: Vec<String> = c
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -359,9 +414,72 @@ impl Env {
         c
     }
 
-    /// One integer from a query.
+    /// One integer from a query, on either backend.
     pub fn sql_i64(&self, q: &str) -> i64 {
-        self.sql().query_row(q, [], |r| r.get(0)).expect(q)
+        match &self.pg {
+            Some(pg) => pg
+                .client()
+                .query_one(&format!("SELECT ({q})::bigint"), &[])
+                .expect(q)
+                .get::<_, i64>(0),
+            None => self.sql().query_row(q, [], |r| r.get(0)).expect(q),
+        }
+    }
+
+    /// Runs `sql` directly on the database, bypassing epic, on either
+    /// backend; the error text when the database refuses.
+    pub fn sql_exec(&self, sql: &str) -> Result<(), String> {
+        match &self.pg {
+            Some(pg) => pg.client().batch_execute(sql).map_err(|e| {
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string())
+            }),
+            None => self.sql().execute_batch(sql).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Every row of a query as text cells (NULL as `NULL`), on either backend.
+    pub fn sql_rows(&self, q: &str) -> Vec<Vec<String>> {
+        match &self.pg {
+            Some(pg) => {
+                let wrapped = format!("SELECT to_json(t) FROM ({q}) t");
+                pg.client()
+                    .query(&wrapped, &[])
+                    .expect(q)
+                    .iter()
+                    .map(|r| {
+                        let v: serde_json::Value = r.get(0);
+                        v.as_object()
+                            .expect("row")
+                            .values()
+                            .map(cell_text)
+                            .collect()
+                    })
+                    .collect()
+            }
+            None => {
+                let c = self.sql();
+                let mut stmt = c.prepare(q).expect(q);
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(
+                            |i| match r.get::<_, rusqlite::types::Value>(i).expect("v") {
+                                rusqlite::types::Value::Null => "NULL".to_string(),
+                                rusqlite::types::Value::Integer(i) => i.to_string(),
+                                rusqlite::types::Value::Real(f) => f.to_string(),
+                                rusqlite::types::Value::Text(t) => t,
+                                rusqlite::types::Value::Blob(b) => format!("{b:?}"),
+                            },
+                        )
+                        .collect())
+                })
+                .expect(q)
+                .map(|r| r.expect("row"))
+                .collect()
+            }
+        }
     }
 }
 
@@ -700,4 +818,175 @@ pub fn dump(db: &Path) -> String {
         }
     }
     out
+}
+
+fn cell_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "NULL".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Server mode: the same tests on a real PostgreSQL server.
+
+/// Where a test's database lives.
+pub enum Backend {
+    /// An SQLite file in the test's temporary folder.
+    Sqlite,
+    /// A database of its own on the server `EPIC_TEST_PG` names.
+    Postgres(PgServer),
+}
+
+impl Backend {
+    /// The PostgreSQL backend, or `None` (after saying the test is skipped)
+    /// when `EPIC_TEST_PG` is not set. With `EPIC_TEST_PG_REQUIRED=1` (CI)
+    /// a missing server fails the test instead.
+    pub fn postgres(test: &str) -> Option<Backend> {
+        match std::env::var("EPIC_TEST_PG") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(PgServer::parse(&url))),
+            _ => {
+                assert!(
+                    std::env::var("EPIC_TEST_PG_REQUIRED").as_deref() != Ok("1"),
+                    "{test}: EPIC_TEST_PG is not set but EPIC_TEST_PG_REQUIRED=1"
+                );
+                eprintln!(
+                    "{test}: skipped on PostgreSQL: EPIC_TEST_PG is not set \
+                     (eval \"$(scripts/pg-test-server.sh start)\" sets it)"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A PostgreSQL server the tests may create databases on.
+pub struct PgServer {
+    /// `host:port`.
+    pub host_port: String,
+    /// The superuser and its password.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+}
+
+impl PgServer {
+    fn parse(url: &str) -> PgServer {
+        // postgresql://USER:PASSWORD@HOST:PORT/DB
+        let rest = url.split_once("://").expect("EPIC_TEST_PG: a URL").1;
+        let (auth, host) = rest
+            .rsplit_once('@')
+            .expect("EPIC_TEST_PG: user:password@host");
+        let (user, password) = auth.split_once(':').expect("EPIC_TEST_PG: user:password");
+        let host_port = host.split('/').next().unwrap_or(host).to_string();
+        PgServer {
+            host_port,
+            user: user.to_string(),
+            password: password.to_string(),
+        }
+    }
+
+    /// A superuser connection to `db`.
+    pub fn client(&self, db: &str) -> postgres::Client {
+        let (host, port) = self.host_port.rsplit_once(':').expect("host:port");
+        postgres::Config::new()
+            .host(host)
+            .port(port.parse().expect("port"))
+            .user(&self.user)
+            .password(&self.password)
+            .dbname(db)
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("EPIC_TEST_PG: cannot connect: {e}"))
+    }
+}
+
+/// One test's database on the server, dropped with the test.
+pub struct PgDatabase {
+    /// The URL epic gets (no password in it).
+    pub url: String,
+    /// The password, for `PGPASSWORD`.
+    pub password: String,
+    name: String,
+    server: PgServer,
+}
+
+impl PgDatabase {
+    fn create(server: &PgServer) -> PgDatabase {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("epic_t{}_{n}_{nanos}", std::process::id());
+        server
+            .client("postgres")
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+        PgDatabase {
+            url: format!("postgresql://{}@{}/{name}", server.user, server.host_port),
+            password: server.password.clone(),
+            name,
+            server: PgServer {
+                host_port: server.host_port.clone(),
+                user: server.user.clone(),
+                password: server.password.clone(),
+            },
+        }
+    }
+
+    /// A superuser connection to this database, on epic's schema.
+    pub fn client(&self) -> postgres::Client {
+        let mut c = self.server.client(&self.name);
+        c.batch_execute("SET search_path = epic")
+            .expect("search_path");
+        c
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if std::env::var("EPIC_TEST_PG_KEEP").as_deref() == Ok("1") {
+            eprintln!("kept {}", self.url);
+            return;
+        }
+        let _ = self.server.client("postgres").batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// Defines each test twice, on SQLite and on PostgreSQL, from one body:
+/// `on_both! { fn name(backend) { ... } }` makes `name::sqlite` and
+/// `name::postgres` (skipped, saying so, when `EPIC_TEST_PG` is not set).
+#[macro_export]
+macro_rules! on_both {
+    ($($(#[$meta:meta])* fn $name:ident($backend:ident) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn body($backend: &$crate::common::Backend) $body
+
+                #[test]
+                fn sqlite() {
+                    body(&$crate::common::Backend::Sqlite);
+                }
+
+                #[test]
+                fn postgres() {
+                    if let Some(b) = $crate::common::Backend::postgres(concat!(
+                        module_path!(),
+                        "::postgres"
+                    )) {
+                        body(&b);
+                    }
+                }
+            }
+        )*
+    };
 }

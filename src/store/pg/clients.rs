@@ -50,7 +50,7 @@ pub fn insert(s: &mut Session<'_>, new: &NewClient<'_>) -> Result<i64> {
         .query_opt_with(
             "INSERT INTO clients (full_name, email, phone, company_name, sales_contact_id,
                                   created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, greatest($6, $7)) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, greatest($6::timestamptz, $7::timestamptz)) RETURNING id",
             &[
                 &new.full_name,
                 &new.email,

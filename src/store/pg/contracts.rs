@@ -137,7 +137,7 @@ pub fn set_total(s: &mut Session<'_>, id: i64, total: Money) -> Result<()> {
         )));
     }
     let n = s.execute(
-        "UPDATE contracts SET total_cents = $2, due_cents = $2 - $3,
+        "UPDATE contracts SET total_cents = $2, due_cents = $2::bigint - $3::bigint,
                               updated_at = greatest($4, created_at)
          WHERE id = $1",
         &[&id, &total.cents(), &paid.cents(), &instant(now())],
