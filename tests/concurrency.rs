@@ -106,10 +106,10 @@ fn writer(env: &Env, w: usize, m: usize, contract: i64, script: bool) -> Tally {
     tally
 }
 
-#[test]
-fn concurrent_writers_lose_nothing_and_never_see_locked() {
+on_both! {
+fn concurrent_writers_lose_nothing_and_never_see_locked(backend) {
     let (n, m) = if heavy() { (8, 300) } else { (4, 50) };
-    let env = Arc::new(Env::staffed());
+    let env = Arc::new(Env::staffed_on(backend));
     let total: i64 = 1_000_000;
     let contract = env.contract_for_sales1(total as u64);
     let clients_before = env.sql_i64("SELECT count(*) FROM clients");
@@ -154,13 +154,12 @@ fn concurrent_writers_lose_nothing_and_never_see_locked() {
         env.sql_i64("SELECT count(*) FROM clients") - clients_before,
         added
     );
-    assert_eq!(integrity(&env.db), "ok");
+    assert_eq!(env.integrity(), "ok");
 }
 
-#[test]
-fn two_payments_exceeding_the_due_exactly_one_succeeds() {
+fn two_payments_exceeding_the_due_exactly_one_succeeds(backend) {
     let rounds = if heavy() { 200 } else { 20 };
-    let env = Env::staffed();
+    let env = Env::staffed_on(backend);
     let first = env.contract_for_sales1(100);
     // The other contracts, on the same client, as management.
     env.login("admin@epic.test");
@@ -221,7 +220,8 @@ fn two_payments_exceeding_the_due_exactly_one_succeeds() {
         "{rounds} payment races in {:?}: exactly one winner each",
         started.elapsed()
     );
-    assert_eq!(integrity(&env.db), "ok");
+    assert_eq!(env.integrity(), "ok");
+}
 }
 
 /// `backup` and `doctor` run while four scripts keep adding clients: the

@@ -439,6 +439,25 @@ impl Env {
         }
     }
 
+    /// "ok" when the database is sound: SQLite's integrity check, and on
+    /// both backends the ledger invariant (due = total − Σ ledger).
+    pub fn integrity(&self) -> String {
+        let mismatched = self.sql_i64(
+            "SELECT count(*) FROM contracts ct
+             WHERE ct.due_cents <> ct.total_cents
+                 - (SELECT coalesce(sum(p.amount_cents), 0) FROM payments p
+                    WHERE p.contract_id = ct.id)",
+        );
+        if mismatched > 0 {
+            return format!("{mismatched} contracts disagree with their ledger");
+        }
+        if self.is_pg() {
+            "ok".to_string()
+        } else {
+            integrity(&self.db)
+        }
+    }
+
     /// Every row of a query as text cells (NULL as `NULL`), on either backend.
     pub fn sql_rows(&self, q: &str) -> Vec<Vec<String>> {
         match &self.pg {
