@@ -67,9 +67,7 @@ fn sign(alg: Algorithm, key: &[u8], claims: &Value) -> String {
 }
 
 fn signing_key(env: &Env) -> Vec<u8> {
-    let mut path = env.db.as_os_str().to_owned();
-    path.push(".key");
-    let key = std::fs::read(&path).expect("key file");
+    let key = std::fs::read(env.key_path()).expect("key file");
     assert_eq!(key.len(), 32, "the key file holds the 32 raw key bytes");
     key
 }
@@ -109,9 +107,9 @@ fn admin_claims(env: &Env) -> Value {
 
 // ---------------------------------------------------------------- tokens
 
-#[test]
-fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful() {
-    let env = Env::staffed();
+on_both! {
+fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful(backend) {
+    let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
     assert_eq!(claims["sub"], "1");
@@ -121,10 +119,11 @@ fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful(
     let out = env.run(&["collaborator", "show", "sales1@epic.test"], "");
     assert!(stdout(&out).contains("Forged Name"), "{}", stdout(&out));
 }
+}
 
-#[test]
-fn tampered_payloads_are_refused() {
-    let env = Env::staffed();
+on_both! {
+fn tampered_payloads_are_refused(backend) {
+    let env = Env::staffed_on(backend);
     let token = env.token();
     let (header, claims, signature) = split(&token);
     let mut cases = Vec::new();
@@ -154,10 +153,11 @@ fn tampered_payloads_are_refused() {
     ));
     assert_refused(&env, &cases);
 }
+}
 
-#[test]
-fn other_keys_and_algorithms_are_refused() {
-    let env = Env::staffed();
+on_both! {
+fn other_keys_and_algorithms_are_refused(backend) {
+    let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
     let original_sig = env.token().split('.').nth(2).unwrap().to_string();
@@ -190,10 +190,11 @@ fn other_keys_and_algorithms_are_refused() {
     cases.push(("garbage".into(), "not-a-token".into()));
     assert_refused(&env, &cases);
 }
+}
 
-#[test]
-fn expired_not_yet_valid_and_exp_less_tokens_are_refused() {
-    let env = Env::staffed();
+on_both! {
+fn expired_not_yet_valid_and_exp_less_tokens_are_refused(backend) {
+    let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
     let t = now();
@@ -250,6 +251,7 @@ fn expired_not_yet_valid_and_exp_less_tokens_are_refused() {
     ];
     assert_refused(&env, &cases);
 }
+}
 
 // ---------------------------------------------------------------- revocation
 
@@ -267,9 +269,9 @@ fn run_as(env: &Env, token: &str, args: &[&str]) -> std::process::Output {
         .expect("run")
 }
 
-#[test]
-fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once() {
-    let env = Env::staffed();
+on_both! {
+fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once(backend) {
+    let env = Env::staffed_on(backend);
     let sales1 = session_of(&env, "sales1@epic.test");
     let sales2 = session_of(&env, "sales2@epic.test");
     let support1 = session_of(&env, "support1@epic.test");
@@ -361,6 +363,7 @@ fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once() {
     let out = env.run(&["client", "list"], "");
     assert_code(&out, 3);
     assert!(stderr(&out).contains("not logged in"), "{}", stderr(&out));
+}
 }
 
 // ---------------------------------------------------------------- token files
@@ -505,9 +508,9 @@ fn logging_in_to_a_second_database_keeps_the_first_session() {
 
 // ---------------------------------------------------------------- throttling
 
-#[test]
-fn parallel_wrong_passwords_lock_the_account_after_five() {
-    let env = Env::staffed();
+on_both! {
+fn parallel_wrong_passwords_lock_the_account_after_five(backend) {
+    let env = Env::staffed_on(backend);
     let mut script = String::new();
     for i in 0..10 {
         script.push_str(&format!(
@@ -560,6 +563,7 @@ fn parallel_wrong_passwords_lock_the_account_after_five() {
     assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
     // Another account is not affected.
     env.login("sales2@epic.test");
+}
 }
 
 // ---------------------------------------------------------------- secrets
@@ -697,9 +701,9 @@ fn the_canary_password_appears_nowhere() {
 
 // ---------------------------------------------------------------- whoami
 
-#[test]
-fn whoami_shows_the_session_and_logout_deletes_it() {
-    let env = Env::staffed();
+on_both! {
+fn whoami_shows_the_session_and_logout_deletes_it(backend) {
+    let env = Env::staffed_on(backend);
     let out = env.run(&["whoami"], "");
     assert_ok(&out);
     let text = stdout(&out);
@@ -728,13 +732,14 @@ fn whoami_shows_the_session_and_logout_deletes_it() {
     assert_code(&out, 3);
     assert!(stderr(&out).contains("not logged in"), "{}", stderr(&out));
 }
+}
 
 /// NIST SP 800-63B through the binary: common, blank and context passwords
 /// are refused with the reason, at every place a new password is set, and
 /// nothing is written.
-#[test]
-fn guessable_new_passwords_are_refused_everywhere() {
-    let env = Env::staffed();
+on_both! {
+fn guessable_new_passwords_are_refused_everywhere(backend) {
+    let env = Env::staffed_on(backend);
     for weak in ["passwordpassword", "            ", "SueSupport2026!"] {
         let out = env.run(
             &[
@@ -787,13 +792,9 @@ fn guessable_new_passwords_are_refused_everywhere() {
         stderr(&out)
     );
     env.login("sales1@epic.test"); // the old password still works
-    let c = env.sql();
-    let n: i64 = c
-        .query_row(
-            "SELECT count(*) FROM collaborators WHERE email = 'sue.s@epic.test'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(
+        env.sql_i64("SELECT count(*) FROM collaborators WHERE email = 'sue.s@epic.test'"),
+        0
+    );
+}
 }

@@ -9,8 +9,8 @@ use std::process::Stdio;
 use common::*;
 
 /// A staffed environment logged in as `sales1@epic.test`.
-fn sales() -> Env {
-    let env = Env::staffed();
+fn sales(backend: &Backend) -> Env {
+    let env = Env::staffed_on(backend);
     env.login("sales1@epic.test");
     env
 }
@@ -56,9 +56,9 @@ fn five_lines() -> String {
     .concat()
 }
 
-#[test]
-fn a_script_stops_at_its_first_failing_line() {
-    let env = sales();
+on_both! {
+fn a_script_stops_at_its_first_failing_line(backend) {
+    let env = sales(backend);
     let out = env.script(&[], &five_lines());
     assert_code(&out, 6);
     let err = stderr(&out);
@@ -67,10 +67,11 @@ fn a_script_stops_at_its_first_failing_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(client_emails(&env), emails(&["Alice", "Bob"]));
 }
+}
 
-#[test]
-fn keep_going_runs_every_line_and_still_fails() {
-    let env = sales();
+on_both! {
+fn keep_going_runs_every_line_and_still_fails(backend) {
+    let env = sales(backend);
     let out = env.script(&["--keep-going"], &five_lines());
     assert_code(&out, 6);
     assert!(stderr(&out).contains("<stdin>:3: "));
@@ -79,10 +80,11 @@ fn keep_going_runs_every_line_and_still_fails() {
         emails(&["Alice", "Bob", "Dave", "Erin"])
     );
 }
+}
 
-#[test]
-fn atomic_scripts_are_all_or_nothing() {
-    let env = sales();
+on_both! {
+fn atomic_scripts_are_all_or_nothing(backend) {
+    let env = sales(backend);
     let before = env.snapshot();
     let out = env.script(&["--atomic"], &five_lines());
     assert_code(&out, 6);
@@ -99,10 +101,11 @@ fn atomic_scripts_are_all_or_nothing() {
         emails(&["Alice", "Bob", "Dave", "Erin"])
     );
 }
+}
 
 #[test]
 fn file_scripts_name_the_file_and_dash_reads_stdin() {
-    let env = sales();
+    let env = sales(&Backend::Sqlite);
     let path = env.root().join("import.epic");
     std::fs::write(&path, five_lines()).unwrap();
     let out = env.run(&["-f", path.to_str().unwrap()], "");
@@ -124,7 +127,7 @@ fn file_scripts_name_the_file_and_dash_reads_stdin() {
 
 #[test]
 fn oversize_nul_and_non_utf8_lines_are_rejected_with_their_number() {
-    let env = sales();
+    let env = sales(&Backend::Sqlite);
     let mut script: Vec<u8> = Vec::new();
     script.extend(client_add("Alice").bytes()); // 1
     script.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024)); // 2
@@ -210,9 +213,9 @@ fn comments_blank_lines_help_and_version() {
     assert_eq!(stdout(&out).lines().count(), 1, "stopped at line 2");
 }
 
-#[test]
-fn one_shot_exit_statuses() {
-    let env = Env::staffed();
+on_both! {
+fn one_shot_exit_statuses(backend) {
+    let env = Env::staffed_on(backend);
     let version = env.run(&["version"], "");
     assert_ok(&version);
     assert!(stdout(&version).contains(env!("CARGO_PKG_VERSION")));
@@ -250,10 +253,11 @@ fn one_shot_exit_statuses() {
     assert_ne!(code(&out), 0);
     assert!(!stderr(&out).contains("panic"));
 }
+}
 
 #[test]
 fn closing_the_pipe_early_is_quiet_and_a_full_disk_is_an_error() {
-    let env = sales();
+    let env = sales(&Backend::Sqlite);
     let mut script = String::new();
     for i in 0..2000 {
         script.push_str(&format!(
@@ -301,7 +305,7 @@ fn closing_the_pipe_early_is_quiet_and_a_full_disk_is_an_error() {
 
 #[test]
 fn piped_tables_never_truncate() {
-    let env = sales();
+    let env = sales(&Backend::Sqlite);
     // 200 characters is the longest company name the schema allows; with the
     // name it makes a row far wider than any terminal.
     let company: String = "Cool Startup LLC ".repeat(12)[..199].to_string() + "Z";

@@ -220,6 +220,23 @@ impl Env {
         cmd
     }
 
+    /// The signing key: beside the database file, or this user's own key
+    /// for a server, in the session folder.
+    pub fn key_path(&self) -> PathBuf {
+        if self.is_pg() {
+            let keys: Vec<PathBuf> = std::fs::read_dir(self.sessions_dir())
+                .expect("sessions dir")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "key"))
+                .collect();
+            assert_eq!(keys.len(), 1, "one server key: {keys:?}");
+            return keys.into_iter().next().expect("one key");
+        }
+        let mut path = self.db.as_os_str().to_owned();
+        path.push(".key");
+        PathBuf::from(path)
+    }
+
     /// The directory holding the session token files.
     pub fn sessions_dir(&self) -> PathBuf {
         self.data_dir().join("sessions")
