@@ -734,10 +734,10 @@ fn whoami_shows_the_session_and_logout_deletes_it(backend) {
 }
 }
 
+on_both! {
 /// NIST SP 800-63B through the binary: common, blank and context passwords
 /// are refused with the reason, at every place a new password is set, and
 /// nothing is written.
-on_both! {
 fn guessable_new_passwords_are_refused_everywhere(backend) {
     let env = Env::staffed_on(backend);
     for weak in ["passwordpassword", "            ", "SueSupport2026!"] {
