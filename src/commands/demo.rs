@@ -57,20 +57,21 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
     };
     ctx.switch_db(path.clone());
     if args.reset && sqlite::file::probe(&path)?.is_some() {
-        let existing = sqlite::Store::open(&path, store::OpenMode::Existing)?;
-        let conn = existing.conn()?;
-        refuse_unmarked(&path, &conn, from_env, true)?;
-        drop((conn, existing));
+        let existing = store::Store::open(
+            &store::Target::File(path.clone()),
+            store::OpenMode::Existing,
+        )?;
+        let mark = existing.conn()?.read(|c| c.setting(store::DEMO_MARK))?;
+        refuse_unmarked(&path, mark, from_env, true)?;
+        drop(existing);
         auth::files::delete_token(&ctx.token_path())?;
         sqlite::remove_database_files(&path)?;
     }
     // Born marked, so two demos started at once both find their mark.
-    sqlite::create_database(&path, &[(sqlite::settings::DEMO, "1")])?;
+    sqlite::create_database(&path, &[(store::DEMO_MARK, "1")])?;
     ctx.create_store()?;
-    match ctx.conn()?.as_sqlite() {
-        Some(c) => refuse_unmarked(&path, c, from_env, args.reset)?,
-        None => return Err(Error::internal("the demo database is an SQLite file")),
-    }
+    let mark = ctx.conn()?.read(|c| c.setting(store::DEMO_MARK))?;
+    refuse_unmarked(&path, mark, from_env, args.reset)?;
     let fresh = ctx.write_anonymous(|c| Ok(c.count_collaborators()? == 0))?;
     // A fresh demo gets a fresh key (after --reset, the old one would
     // still accept the old sessions).
@@ -106,13 +107,8 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
 }
 
 /// Refuses a database without the `demo` mark (a conflict, exit 7).
-fn refuse_unmarked(
-    path: &Path,
-    c: &rusqlite::Connection,
-    from_env: bool,
-    reset: bool,
-) -> Result<()> {
-    if sqlite::settings::get(c, sqlite::settings::DEMO)?.is_some() {
+fn refuse_unmarked(path: &Path, mark: Option<String>, from_env: bool, reset: bool) -> Result<()> {
+    if mark.is_some() {
         return Ok(());
     }
     let verb = if reset { "reset" } else { "reuse" };
@@ -252,17 +248,26 @@ mod tests {
         let real = dir.path().join("real.db");
         assert!(sqlite::create_database(&demo, &[(sqlite::settings::DEMO, "1")]).unwrap());
         assert!(sqlite::create_database(&real, &[]).unwrap());
-        let open = |p: &Path| sqlite::Store::open(p, store::OpenMode::Existing).unwrap();
-        let (d, r) = (open(&demo), open(&real));
-        refuse_unmarked(&demo, &d.conn().unwrap(), true, true).unwrap();
-        let err = refuse_unmarked(&real, &r.conn().unwrap(), true, true).unwrap_err();
+        let mark = |p: &Path| {
+            store::Store::open(
+                &store::Target::File(p.to_path_buf()),
+                store::OpenMode::Existing,
+            )
+            .unwrap()
+            .conn()
+            .unwrap()
+            .read(|c| c.setting(store::DEMO_MARK))
+            .unwrap()
+        };
+        refuse_unmarked(&demo, mark(&demo), true, true).unwrap();
+        let err = refuse_unmarked(&real, mark(&real), true, true).unwrap_err();
         assert_eq!(err.exit_code(), crate::ExitCode::Conflict);
         let msg = err.to_string();
         assert!(
             msg.contains("real.db") && msg.contains("reset") && msg.contains("EPIC_DEMO_DB"),
             "{msg}"
         );
-        let msg = refuse_unmarked(&real, &r.conn().unwrap(), false, false)
+        let msg = refuse_unmarked(&real, mark(&real), false, false)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("reuse") && msg.contains("rm "), "{msg}");

@@ -186,6 +186,9 @@ pub trait Db {
     ) -> Result<()>;
     /// The schema version of the database.
     fn schema_version(&mut self) -> Result<i64>;
+    /// The value stored under `key` in the `settings` table (facts about
+    /// the database itself, such as [`DEMO_MARK`]).
+    fn setting(&mut self, key: &str) -> Result<Option<String>>;
     /// Problems the backend's integrity check finds (empty when sound).
     fn integrity_problems(&mut self) -> Result<Vec<String>>;
     /// Rows whose references point nowhere.
@@ -226,6 +229,10 @@ pub fn collect<T>(each: impl FnOnce(Visit<'_, T>) -> Result<()>) -> Result<Vec<T
     })?;
     Ok(rows)
 }
+
+/// The `settings` key `demo` leaves on the databases it creates; `demo`
+/// reuses or resets no database without it.
+pub const DEMO_MARK: &str = "demo";
 
 /// Where the database is: a file, or a PostgreSQL server.
 #[derive(Debug, Clone)]

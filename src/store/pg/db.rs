@@ -193,6 +193,12 @@ impl Db for PgDb<'_> {
         )?;
         Ok(())
     }
+    fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        self.s
+            .query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
+            .map(|r| col(&r, 0))
+            .transpose()
+    }
     fn schema_version(&mut self) -> Result<i64> {
         let r = self
             .s

@@ -180,6 +180,9 @@ impl Db for SqliteDb<'_> {
     ) -> Result<()> {
         audit::record(self.c, actor, action, entity, entity_id, detail)
     }
+    fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        super::settings::get(self.c, key)
+    }
     fn schema_version(&mut self) -> Result<i64> {
         migrate::version(self.c)
     }

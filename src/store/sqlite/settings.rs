@@ -5,9 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 
-/// The key `demo` stores in the databases it creates; `demo` reuses or
-/// resets no database without it.
-pub const DEMO: &str = "demo";
+pub use crate::store::DEMO_MARK as DEMO;
 
 /// The value stored under `key`, if any.
 pub fn get(c: &Connection, key: &str) -> Result<Option<String>> {
