@@ -13,6 +13,7 @@ use tempfile::TempDir;
 
 use super::*;
 use crate::auth::Hasher;
+use crate::store::Target;
 
 /// Passwords fed to `--password-stdin`.
 type Feed = Rc<RefCell<VecDeque<String>>>;
@@ -24,7 +25,11 @@ fn cheap() -> Hasher {
 }
 
 fn context(db: &Path, sessions: &Path) -> (Context, Feed) {
-    let mut ctx = Context::new(db.to_path_buf(), sessions.to_path_buf());
+    context_on(Target::File(db.to_path_buf()), sessions)
+}
+
+fn context_on(target: Target, sessions: &Path) -> (Context, Feed) {
+    let mut ctx = Context::with_target(target, sessions.to_path_buf());
     ctx.clear_env_token();
     ctx.hasher = cheap();
     let feed: Feed = Rc::default();
@@ -68,6 +73,69 @@ struct Base {
 /// 1 client 1 unsigned, 2 client 1 signed, 3 client 2 unsigned, 4 client 2
 /// signed. Events: 1 on contract 2 unassigned, 2 on contract 4 with
 /// support1, 3 on contract 2 with support2.
+fn fill_base(ctx: &mut Context, feed: &Feed) -> [String; 3] {
+    ok(
+        ctx,
+        feed,
+        "init --name Manager --email m@x.io --password-stdin",
+    );
+    ok(ctx, feed, "login m@x.io --password-stdin");
+    for (name, email, dept) in [
+        ("Sales One", "s1@x.io", "sales"),
+        ("Sales Two", "s2@x.io", "sales"),
+        ("Support One", "p1@x.io", "support"),
+        ("Support Two", "p2@x.io", "support"),
+        ("Support Three", "p3@x.io", "support"),
+    ] {
+        ok(
+            ctx,
+            feed,
+            &format!(
+                "collaborator add --name '{name}' --email {email} --department {dept} \
+                 --password-stdin"
+            ),
+        );
+    }
+    ok(ctx, feed, "login s1@x.io --password-stdin");
+    ok(
+        ctx,
+        feed,
+        "client add --name 'Kevin Casey' --email kevin@startup.io --phone '+678 123 456 78' --company 'Cool Startup LLC'",
+    );
+    ok(ctx, feed, "login s2@x.io --password-stdin");
+    ok(
+        ctx,
+        feed,
+        "client add --name 'John Ouick' --email john.ouick@gmail.com --phone '+1 234 567 8901'",
+    );
+    ok(ctx, feed, "login m@x.io --password-stdin");
+    ok(ctx, feed, "contract add --client 1 --total 12500");
+    ok(
+        ctx,
+        feed,
+        "contract add --client 1 --total '12 500,50' --due 1000 --signed",
+    );
+    ok(ctx, feed, "contract add --client 2 --total 800");
+    ok(ctx, feed, "contract add --client 2 --total 900 --signed");
+    let event = "--name 'John Ouick Wedding' --start '2026-06-04 13:00' --end '2026-06-05 02:00' \
+                 --location '53 Rue du Château, 41120 Candé-sur-Beuvron, France' --attendees 75";
+    ok(ctx, feed, "login s1@x.io --password-stdin");
+    ok(ctx, feed, &format!("event add --contract 2 {event}"));
+    ok(ctx, feed, "login s2@x.io --password-stdin");
+    ok(ctx, feed, &format!("event add --contract 4 {event}"));
+    ok(ctx, feed, "login s1@x.io --password-stdin");
+    ok(ctx, feed, &format!("event add --contract 2 {event}"));
+    ok(ctx, feed, "login m@x.io --password-stdin");
+    ok(ctx, feed, "event assign 2 --support p1@x.io");
+    ok(ctx, feed, "event assign 3 --support 5");
+    let mut tokens = Vec::new();
+    for email in ["m@x.io", "s1@x.io", "p1@x.io"] {
+        ok(ctx, feed, &format!("login {email} --password-stdin"));
+        tokens.push(ctx.current_token().unwrap().unwrap());
+    }
+    tokens.try_into().unwrap()
+}
+
 fn base() -> &'static Base {
     static BASE: OnceLock<Base> = OnceLock::new();
     BASE.get_or_init(|| {
@@ -75,49 +143,7 @@ fn base() -> &'static Base {
         let db = dir.path().join("base.db");
         let sessions = dir.path().join("sessions");
         let (mut ctx, feed) = context(&db, &sessions);
-        ok(&mut ctx, &feed, "init --name Manager --email m@x.io --password-stdin");
-        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
-        for (name, email, dept) in [
-            ("Sales One", "s1@x.io", "sales"),
-            ("Sales Two", "s2@x.io", "sales"),
-            ("Support One", "p1@x.io", "support"),
-            ("Support Two", "p2@x.io", "support"),
-            ("Support Three", "p3@x.io", "support"),
-        ] {
-            ok(
-                &mut ctx,
-                &feed,
-                &format!(
-                    "collaborator add --name '{name}' --email {email} --department {dept} \
-                     --password-stdin"
-                ),
-            );
-        }
-        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
-        ok(&mut ctx, &feed, "client add --name 'Kevin Casey' --email kevin@startup.io --phone '+678 123 456 78' --company 'Cool Startup LLC'");
-        ok(&mut ctx, &feed, "login s2@x.io --password-stdin");
-        ok(&mut ctx, &feed, "client add --name 'John Ouick' --email john.ouick@gmail.com --phone '+1 234 567 8901'");
-        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
-        ok(&mut ctx, &feed, "contract add --client 1 --total 12500");
-        ok(&mut ctx, &feed, "contract add --client 1 --total '12 500,50' --due 1000 --signed");
-        ok(&mut ctx, &feed, "contract add --client 2 --total 800");
-        ok(&mut ctx, &feed, "contract add --client 2 --total 900 --signed");
-        let event = "--name 'John Ouick Wedding' --start '2026-06-04 13:00' --end '2026-06-05 02:00' \
-                     --location '53 Rue du Château, 41120 Candé-sur-Beuvron, France' --attendees 75";
-        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
-        ok(&mut ctx, &feed, &format!("event add --contract 2 {event}"));
-        ok(&mut ctx, &feed, "login s2@x.io --password-stdin");
-        ok(&mut ctx, &feed, &format!("event add --contract 4 {event}"));
-        ok(&mut ctx, &feed, "login s1@x.io --password-stdin");
-        ok(&mut ctx, &feed, &format!("event add --contract 2 {event}"));
-        ok(&mut ctx, &feed, "login m@x.io --password-stdin");
-        ok(&mut ctx, &feed, "event assign 2 --support p1@x.io");
-        ok(&mut ctx, &feed, "event assign 3 --support 5");
-        let mut tokens = Vec::new();
-        for email in ["m@x.io", "s1@x.io", "p1@x.io"] {
-            ok(&mut ctx, &feed, &format!("login {email} --password-stdin"));
-            tokens.push(ctx.current_token().unwrap().unwrap());
-        }
+        let tokens = fill_base(&mut ctx, &feed);
         // Checkpoint, so that copying the main file copies everything.
         ctx.conn()
             .unwrap()
@@ -128,14 +154,14 @@ fn base() -> &'static Base {
         Base {
             _dir: dir,
             db,
-            tokens: tokens.try_into().unwrap(),
+            tokens,
         }
     })
 }
 
 /// A private copy of the base world, logged in as `role` (0 management,
 /// 1 sales1, 2 support1, 3 logged out).
-fn world(role: usize) -> (TempDir, Context, Feed) {
+fn world(role: usize) -> (World, Context, Feed) {
     let base = base();
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("w.db");
@@ -146,12 +172,131 @@ fn world(role: usize) -> (TempDir, Context, Feed) {
     if role < 3 {
         ctx.keep_token(base.tokens[role].clone()).unwrap();
     }
-    (dir, ctx, feed)
+    (
+        World {
+            _dir: dir,
+            _pg: None,
+        },
+        ctx,
+        feed,
+    )
 }
 
+/// What keeps a world alive: its folder, and its database on a server.
+struct World {
+    _dir: TempDir,
+    _pg: Option<crate::store::pg::testing::Database>,
+}
+
+impl World {
+    fn path(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+/// The base world on PostgreSQL: a template database, its key and tokens.
+struct PgBase {
+    _dir: TempDir,
+    server: crate::store::pg::testing::Server,
+    template: crate::store::pg::testing::Database,
+    key: PathBuf,
+    tokens: [String; 3],
+}
+
+fn pg_base() -> Option<&'static PgBase> {
+    static BASE: OnceLock<Option<PgBase>> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let server = crate::store::pg::testing::server("commands::tests (PostgreSQL)")?;
+        let template = server.create(None);
+        let dir = TempDir::new().unwrap();
+        let (mut ctx, feed) = context_on(template.target(), &dir.path().join("sessions"));
+        let tokens = fill_base(&mut ctx, &feed);
+        let key = crate::auth::files::key_path(ctx.db_path());
+        drop(ctx); // a template must have no connections
+        Some(PgBase {
+            _dir: dir,
+            server,
+            template,
+            key,
+            tokens,
+        })
+    })
+    .as_ref()
+}
+
+/// A private copy of the PostgreSQL base world, logged in as `role`.
+fn pg_world(base: &PgBase, role: usize) -> (World, Context, Feed) {
+    let db = base.server.create(Some(&base.template.name));
+    let dir = TempDir::new().unwrap();
+    let (mut ctx, feed) = context_on(db.target(), &dir.path().join("sessions"));
+    std::fs::create_dir_all(dir.path().join("sessions")).unwrap();
+    std::fs::copy(&base.key, crate::auth::files::key_path(ctx.db_path())).unwrap();
+    if role < 3 {
+        ctx.keep_token(base.tokens[role].clone()).unwrap();
+    }
+    (
+        World {
+            _dir: dir,
+            _pg: Some(db),
+        },
+        ctx,
+        feed,
+    )
+}
+
+/// The whole database as bytes: equal images mean nothing was written.
 fn image(ctx: &mut Context) -> Vec<u8> {
-    let conn = ctx.conn().unwrap().as_sqlite().unwrap();
+    let conn = ctx.conn().unwrap();
+    if let Some(pg) = conn.as_postgres() {
+        let mut out = Vec::new();
+        let tables = pg
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = 'epic' ORDER BY 1",
+                &[],
+            )
+            .unwrap();
+        for t in tables {
+            let name: String = t.get(0);
+            for row in pg
+                .query(
+                    &format!("SELECT to_json(t)::text FROM epic.{name} t ORDER BY 1"),
+                    &[],
+                )
+                .unwrap()
+            {
+                out.extend(row.get::<_, String>(0).into_bytes());
+                out.push(b'\n');
+            }
+        }
+        return out;
+    }
+    let conn = conn.as_sqlite().unwrap();
     conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
+}
+
+/// A world maker: a private copy of the base world, logged in as a role.
+type WorldFn = dyn Fn(usize) -> (World, Context, Feed);
+
+/// Makes `body` (which takes its worlds from a [`WorldFn`]) a test on
+/// SQLite, `name::sqlite`, and one on PostgreSQL, `name::postgres`
+/// (skipped, saying so, without `EPIC_TEST_PG`).
+macro_rules! on_both_worlds {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$body(&super::world);
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(base) = super::pg_base() {
+                    super::$body(&|role| super::pg_world(base, role));
+                }
+            }
+        }
+    };
 }
 
 const M: i32 = 0;
@@ -339,10 +484,21 @@ const MATRIX: &[(&str, [i32; 4])] = &[
 
 #[test]
 fn the_permission_matrix_holds_for_every_command_role_and_record() {
+    permission_matrix(&world);
+}
+
+#[test]
+fn the_permission_matrix_holds_on_postgresql() {
+    if let Some(base) = pg_base() {
+        permission_matrix(&|role| pg_world(base, role));
+    }
+}
+
+fn permission_matrix(world: &dyn Fn(usize) -> (World, Context, Feed)) {
     let mut cases = 0;
     for (line, expected) in MATRIX {
         for (role, want) in expected.iter().enumerate() {
-            let (_dir, mut ctx, feed) = world(role);
+            let (_world, mut ctx, feed) = world(role);
             let before = image(&mut ctx);
             let got = run(&mut ctx, &feed, line);
             assert_eq!(got, *want, "role {role}: {line}");
@@ -372,8 +528,9 @@ fn backup_is_management_only_and_copies_the_key() {
     }
 }
 
-#[test]
-fn a_refusal_names_the_rule() {
+on_both_worlds!(a_refusal_names_the_rule, a_refusal_names_the_rule_on);
+
+fn a_refusal_names_the_rule_on(world: &WorldFn) {
     let (_dir, mut ctx, _feed) = world(1);
     let err = match parse_line("client update 2 --contacted").unwrap() {
         ParsedLine::Command(c) => execute(&mut ctx, *c, &mut std::io::sink()).unwrap_err(),
@@ -400,8 +557,12 @@ fn error_of(ctx: &mut Context, feed: &Feed, line: &str) -> Error {
     result.expect_err(line)
 }
 
-#[test]
-fn bad_input_names_the_field_and_writes_nothing() {
+on_both_worlds!(
+    bad_input_names_the_field_and_writes_nothing,
+    bad_input_names_the_field_and_writes_nothing_on
+);
+
+fn bad_input_names_the_field_and_writes_nothing_on(world: &WorldFn) {
     let cases: &[(usize, &str, i32, &str)] = &[
         (1, "client add --name Ann --email not-an-email", 5, "email"),
         (
@@ -529,8 +690,12 @@ fn bad_input_names_the_field_and_writes_nothing() {
     }
 }
 
-#[test]
-fn odd_but_valid_text_is_stored_literally() {
+on_both_worlds!(
+    odd_but_valid_text_is_stored_literally,
+    odd_but_valid_text_is_stored_literally_on
+);
+
+fn odd_but_valid_text_is_stored_literally_on(world: &WorldFn) {
     let (_dir, mut ctx, feed) = world(1);
     let name = "O'Brien \"Bobby\"; DROP TABLE clients; --";
     ok(
@@ -595,8 +760,12 @@ fn logout_and_passwd_revoke_sessions() {
     );
 }
 
-#[test]
-fn five_failures_lock_the_account() {
+on_both_worlds!(
+    five_failures_lock_the_account,
+    five_failures_lock_the_account_on
+);
+
+fn five_failures_lock_the_account_on(world: &WorldFn) {
     let (dir, mut ctx, feed) = world(3);
     let _ = dir;
     for _ in 0..5 {
@@ -628,8 +797,12 @@ fn five_failures_lock_the_account() {
     );
 }
 
-#[test]
-fn init_refuses_a_database_that_has_collaborators() {
+on_both_worlds!(
+    init_refuses_a_database_that_has_collaborators,
+    init_refuses_a_database_that_has_collaborators_on
+);
+
+fn init_refuses_a_database_that_has_collaborators_on(world: &WorldFn) {
     let (_dir, mut ctx, feed) = world(3);
     assert_eq!(
         run(
@@ -654,8 +827,12 @@ fn command_names_and_formats() {
     assert!(matches!(parse_line("").unwrap(), ParsedLine::Empty));
 }
 
-#[test]
-fn sessions_cannot_change_inside_an_atomic_transaction() {
+on_both_worlds!(
+    sessions_cannot_change_inside_an_atomic_transaction,
+    sessions_cannot_change_inside_an_atomic_transaction_on
+);
+
+fn sessions_cannot_change_inside_an_atomic_transaction_on(world: &WorldFn) {
     let (_dir, mut ctx, feed) = world(1);
     ctx.conn().unwrap().begin_enclosing().unwrap();
     for line in [
@@ -670,8 +847,12 @@ fn sessions_cannot_change_inside_an_atomic_transaction() {
     ctx.conn().unwrap().end_enclosing(false).unwrap();
 }
 
-#[test]
-fn wrong_current_passwords_at_passwd_count_towards_the_lock() {
+on_both_worlds!(
+    wrong_current_passwords_at_passwd_count_towards_the_lock,
+    wrong_current_passwords_at_passwd_count_towards_the_lock_on
+);
+
+fn wrong_current_passwords_at_passwd_count_towards_the_lock_on(world: &WorldFn) {
     let (_dir, mut ctx, feed) = world(1);
     for _ in 0..5 {
         feed.borrow_mut().extend([
@@ -696,8 +877,12 @@ fn wrong_current_passwords_at_passwd_count_towards_the_lock() {
     assert!(err.to_string().contains("locked"), "{err}");
 }
 
-#[test]
-fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused() {
+on_both_worlds!(
+    optional_client_fields_can_be_cleared_and_numbers_are_not_reused,
+    optional_client_fields_can_be_cleared_and_numbers_are_not_reused_on
+);
+
+fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused_on(world: &WorldFn) {
     let (_dir, mut ctx, feed) = world(1);
     ok(&mut ctx, &feed, "client update 1 --phone '' --company ' '");
     let client = ctx.read(|c, _| c.client(1)).unwrap();

@@ -352,6 +352,15 @@ impl Conn {
         }
     }
 
+    /// The PostgreSQL client underneath, if this is one (tests that look
+    /// at the server directly).
+    pub fn as_postgres(&mut self) -> Option<&mut postgres::Client> {
+        match self {
+            Conn::Sqlite(_) => None,
+            Conn::Postgres(c) => Some(c.client()),
+        }
+    }
+
     /// True inside an enclosing transaction.
     pub fn in_transaction(&self) -> bool {
         match self {

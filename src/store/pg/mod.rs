@@ -30,6 +30,8 @@ pub mod migrate;
 mod query;
 mod session;
 pub mod target;
+#[cfg(test)]
+pub mod testing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
