@@ -215,6 +215,22 @@ impl Context {
     /// The one connection this context uses, kept for its lifetime (so a
     /// `--atomic` script's transaction spans every command).
     pub fn conn(&mut self) -> Result<&mut Conn> {
+        // A server that went away (restart, network): the failed command
+        // said so and nothing of it was kept; the next one reconnects —
+        // unless an `--atomic` script's transaction died with it.
+        if let Some(conn) = &self.conn
+            && conn.is_broken()
+        {
+            let atomic = conn.in_transaction();
+            self.conn = None;
+            if atomic {
+                return Err(Error::database(
+                    "the connection to the PostgreSQL server was lost inside the --atomic \
+                     script: its transaction was rolled back and nothing of it was saved",
+                    std::io::Error::from(std::io::ErrorKind::ConnectionAborted),
+                ));
+            }
+        }
         if self.conn.is_none() {
             let conn = self.store()?.conn()?;
             self.conn = Some(conn);

@@ -361,6 +361,15 @@ impl Conn {
         }
     }
 
+    /// True once the server has gone away (never for SQLite): the next
+    /// command needs a new connection.
+    pub fn is_broken(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.is_broken(),
+        }
+    }
+
     /// True inside an enclosing transaction.
     pub fn in_transaction(&self) -> bool {
         match self {

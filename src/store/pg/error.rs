@@ -40,9 +40,14 @@ pub fn map_with(e: &postgres::Error, unique: &[(&str, &str)]) -> Error {
                 clone(e),
             );
         }
-        return Error::database(format!("database error: {}", db.message()), clone(e));
+        // The server ended the session (restart, shutdown, an administrator)
+        // or the connection broke: the transaction is gone with it.
+        let code = db.code().code();
+        if !(code.starts_with("57P") || code.starts_with("08")) {
+            return Error::database(format!("database error: {}", db.message()), clone(e));
+        }
     }
-    if e.is_closed() || is_io(e) {
+    if e.as_db_error().is_some() || e.is_closed() || is_io(e) {
         return Error::database(
             "the connection to the PostgreSQL server was lost; this command was rolled back \
              and nothing of it was saved (the next command reconnects)",
