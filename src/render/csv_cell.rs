@@ -11,6 +11,8 @@
 //!   0958`) is left as it is: it holds no function, reference or command,
 //!   so at worst a spreadsheet reads it as the number it is.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::domain::visible;
@@ -23,18 +25,27 @@ const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 pub fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => text(s),
+        Value::String(s) => text(s).into_owned(),
         other => other.to_string(),
     }
 }
 
-/// A text cell: hidden characters escaped, a formula neutralised.
-pub fn text(s: &str) -> String {
-    let s = visible::escape_keeping(s, &['\n', '\t']);
-    if s.starts_with(FORMULA_START) && !signed_number(&s) {
-        format!("'{s}")
+/// A text cell: hidden characters escaped, a formula neutralised. Borrowed
+/// when nothing changes (printable ASCII that starts no formula, the common
+/// case, is checked byte by byte without the Unicode tables).
+pub fn text(s: &str) -> Cow<'_, str> {
+    let plain = s
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t');
+    let s = if plain {
+        Cow::Borrowed(s)
     } else {
-        s.into_owned()
+        visible::escape_keeping(s, &['\n', '\t'])
+    };
+    if s.starts_with(FORMULA_START) && !signed_number(&s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        s
     }
 }
 
