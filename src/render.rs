@@ -48,6 +48,7 @@ pub fn cells<T: Tabular>(row: &T, keys: &[&str]) -> Vec<String> {
 
 mod cells;
 mod csv_cell;
+mod csv_row;
 mod grid;
 
 /// What a command produced.
@@ -128,10 +129,11 @@ impl<'a> Stream<'a> {
                 *rows += 1;
                 Ok(())
             }
-            Stream::Csv { w } => {
-                let cells = record(row).values().map(csv_cell::cell).collect::<Vec<_>>();
-                w.write_record(cells).map_err(csv_error)
-            }
+            // Straight from the typed row: no JSON value per row.
+            Stream::Csv { w } => csv_row::write(w, row).map_err(|e| match e {
+                csv_row::RowError::Csv(e) => csv_error(e),
+                other => io::Error::other(other.to_string()),
+            }),
         }
     }
 

@@ -87,10 +87,23 @@ pub fn load_key(db_path: &Path) -> Result<SigningKey> {
             path.display()
         )));
     }
+    // Its group may read it only in the shared set-up (the 0640 key that
+    // `create_key` makes there): elsewhere the group is not the team, and
+    // reading the key is minting sessions for every account.
+    let shared = in_shared_folder(&path, &meta);
+    if meta.mode() & 0o040 != 0 && !shared {
+        return Err(Error::auth(format!(
+            "signing key {} is readable by its group (mode {:03o}) outside a shared-group \
+             folder (setgid, same group: see the README); run `chmod 600 {}`",
+            path.display(),
+            meta.mode() & 0o777,
+            path.display()
+        )));
+    }
     // Whoever owns the key can rewrite it: only this user, or (the shared
     // set-up) whoever created it in the team's setgid folder.
     let me = current_uid()?;
-    if meta.uid() != me && !in_shared_folder(&path, &meta) {
+    if meta.uid() != me && !shared {
         return Err(Error::auth(format!(
             "signing key {} belongs to another user (uid {}), who could mint sessions for \
              every account; run `chown {me} {}` as root, or `epic init` a database of your own",
@@ -99,7 +112,15 @@ pub fn load_key(db_path: &Path) -> Result<SigningKey> {
             path.display()
         )));
     }
-    SigningKey::from_bytes(read_same_file(&path, &meta)?)
+    SigningKey::from_bytes(read_same_file(&path, &meta)?).map_err(|_| {
+        // Not a bug of ours (exit 1, a crash report): the file was cut or
+        // replaced; tokens it would check mean nothing.
+        Error::auth(format!(
+            "signing key {} is damaged (too short to be one epic made); restore it from \
+             the backup of the database, or `epic init` a new database",
+            path.display()
+        ))
+    })
 }
 
 /// True when `path` sits in a group-shared folder (setgid, not writable by

@@ -317,16 +317,34 @@ impl Context {
     /// do). Returns the error of that one read (a loose or foreign file),
     /// after which the shell starts logged out.
     pub fn pin_session(&mut self) -> Result<()> {
+        self.pin_session_at_first_use();
+        self.current_token().map(|_| ())
+    }
+
+    /// [`Context::pin_session`] for scripts (`epic < FILE`, `-f FILE`): the
+    /// token file is read once, by the first command that needs a session,
+    /// and never again, so a `login` made in another terminal while a long
+    /// script runs does not change who the rest of the script runs as. A
+    /// loose or foreign file is that first command's error.
+    pub fn pin_session_at_first_use(&mut self) {
         if self.pin == Pin::Off {
             self.pin = Pin::Pending;
         }
-        self.current_token().map(|_| ())
+    }
+
+    /// A session chosen here (`login`, `logout`) ends a pending pin: the
+    /// token file is no longer this context's to read.
+    fn settle_pin(&mut self) {
+        if self.pin == Pin::Pending {
+            self.pin = Pin::Done;
+        }
     }
 
     /// Keeps a fresh token in memory and in the token file.
     pub(crate) fn keep_token(&mut self, token: String) -> Result<()> {
         auth::files::write_token(&self.token_path(), &token)?;
         self.token = Some(token);
+        self.settle_pin();
         Ok(())
     }
 
@@ -334,6 +352,7 @@ impl Context {
     pub(crate) fn forget_token(&mut self) -> Result<()> {
         self.token = None;
         self.last_actor = None;
+        self.settle_pin();
         auth::files::delete_token(&self.token_path())
     }
 
@@ -519,6 +538,28 @@ mod pin_tests {
         // Forgetting it (logout) leaves the shell logged out, not on the file.
         ctx.forget_token().unwrap();
         auth::files::write_token(&file, "fourth").unwrap();
+        assert_eq!(ctx.current_token().unwrap(), None);
+    }
+
+    #[test]
+    fn a_script_pins_at_the_first_read_and_a_logout_ends_the_pin() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::new(dir.path().join("crm.db"), dir.path().join("s"));
+        ctx.clear_env_token();
+        let file = ctx.token_path();
+        ctx.pin_session_at_first_use();
+        // Nothing read yet: the first command sees the file as it is then.
+        auth::files::write_token(&file, "at start").unwrap();
+        assert_eq!(ctx.current_token().unwrap().as_deref(), Some("at start"));
+        auth::files::write_token(&file, "other terminal").unwrap();
+        assert_eq!(ctx.current_token().unwrap().as_deref(), Some("at start"));
+
+        // A logout before any read: the file written afterwards is not ours.
+        let mut ctx = Context::new(dir.path().join("crm.db"), dir.path().join("s"));
+        ctx.clear_env_token();
+        ctx.pin_session_at_first_use();
+        ctx.forget_token().unwrap();
+        auth::files::write_token(&file, "other terminal").unwrap();
         assert_eq!(ctx.current_token().unwrap(), None);
     }
 

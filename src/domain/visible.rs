@@ -122,11 +122,18 @@ pub fn escape_keeping<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
 
 /// JSON text (as `serde_json` writes it) with every hidden character left
 /// raw by the serializer written as a `\uXXXX` escape instead: the same
-/// JSON value, but nothing invisible on the terminal. Controls are already
-/// escaped by `serde_json`, and outside strings JSON is plain ASCII, so
-/// only characters inside strings change.
+/// JSON value, but nothing invisible on the terminal. The C0 controls are
+/// already escaped by `serde_json` (DEL is not, and is escaped here), and
+/// outside strings JSON is plain printable ASCII, so only characters inside
+/// strings change.
 pub fn escape_json(json: &str) -> Cow<'_, str> {
     replace(json, |c, out| {
+        // serde_json escapes the C0 controls inside strings, but writes DEL
+        // raw; the newlines and indentation of pretty JSON stay as they are.
+        if c == '\x7f' {
+            out.push_str("\\u007f");
+            return;
+        }
         if c.is_ascii() {
             out.push(c);
             return;
@@ -258,11 +265,17 @@ mod tests {
 
     #[test]
     fn json_escapes_round_trip() {
-        let value = serde_json::json!({"name": "a\u{200E}b\u{E0041}\u{1b}😀 👩‍💻"});
+        let value = serde_json::json!({"name": "a\u{200E}b\u{E0041}\u{1b}\u{7f}😀 👩‍💻"});
         let json = serde_json::to_string(&value).unwrap();
         let escaped = escape_json(&json);
-        assert_eq!(escaped, r#"{"name":"a\u200eb\udb40\udc41\u001b😀 👩‍💻"}"#);
+        assert_eq!(
+            escaped,
+            r#"{"name":"a\u200eb\udb40\udc41\u001b\u007f😀 👩‍💻"}"#
+        );
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
         assert_eq!(back, value);
+        // Pretty JSON keeps its layout.
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        assert_eq!(escape_json(&pretty).lines().count(), 3);
     }
 }

@@ -11,6 +11,8 @@
 //!   0958`) is left as it is: it holds no function, reference or command,
 //!   so at worst a spreadsheet reads it as the number it is.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::domain::visible;
@@ -23,19 +25,36 @@ const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 pub fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => text(s),
+        Value::String(s) => text(s).into_owned(),
         other => other.to_string(),
     }
 }
 
-/// A text cell: hidden characters escaped, a formula neutralised.
-pub fn text(s: &str) -> String {
-    let s = visible::escape_keeping(s, &['\n', '\t']);
-    if s.starts_with(FORMULA_START) && !signed_number(&s) {
-        format!("'{s}")
+/// A text cell: hidden characters escaped, a formula neutralised. Borrowed
+/// when nothing changes (printable ASCII that starts no formula, the common
+/// case, is checked byte by byte without the Unicode tables).
+pub fn text(s: &str) -> Cow<'_, str> {
+    let s = if plain(s) {
+        Cow::Borrowed(s)
     } else {
-        s.into_owned()
+        visible::escape_keeping(s, &['\n', '\t'])
+    };
+    if s.starts_with(FORMULA_START) && !signed_number(&s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        s
     }
+}
+
+/// Printable ASCII, newlines and tabs only: nothing to escape. A plain
+/// loop, which stays fast in debug builds too.
+fn plain(s: &str) -> bool {
+    for &b in s.as_bytes() {
+        if !(matches!(b, 0x20..=0x7e) || b == b'\n' || b == b'\t') {
+            return false;
+        }
+    }
+    true
 }
 
 /// `+` or `-`, then digits with only spaces, `.`, `,`, `-` and parentheses

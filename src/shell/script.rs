@@ -35,8 +35,9 @@ pub struct Lines {
     reader: Box<dyn BufRead>,
     /// The number of the last line read (1-based).
     pub number: usize,
-    /// True when the last line read holds `--password-stdin` (as bytes, so
-    /// also for a line that cannot be decoded or parsed).
+    /// True when the last line read holds `--password` (the start of
+    /// `--password-stdin`; as bytes, so also for a line that cannot be
+    /// decoded or parsed).
     pub wants_password: bool,
     /// True when the last line read starts with `passwd` (two password lines).
     pub passwd: bool,
@@ -124,7 +125,13 @@ impl Lines {
     }
 }
 
-const PASSWORD_STDIN: &[u8] = b"--password-stdin";
+/// What a line's raw bytes are searched for: the start of
+/// `--password-stdin`, so that a mistyped flag still counts (see
+/// [`password_lines`]).
+const PASSWORD_STDIN: &[u8] = PASSWORD_FLAG.as_bytes();
+
+/// The prefix of `--password-stdin` that marks a line as taking a password.
+const PASSWORD_FLAG: &str = "--password";
 
 /// The field a bad byte at `at` belongs to: the last `--flag` before it
 /// (`--notes` in `event update 1 --notes "...\0..."`), else `line`. Lines
@@ -204,6 +211,9 @@ pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: 
         colour: false,
         prefix: format!("{name}: "),
     };
+    // A long script keeps the session it started with, as the shell does:
+    // a login made meanwhile in another terminal is not this script's.
+    ctx.pin_session_at_first_use();
     let lines = Rc::new(RefCell::new(lines));
     let shared = Rc::clone(&lines);
     ctx.set_line_source(Box::new(move || {
@@ -299,7 +309,10 @@ pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: 
 fn password_lines(text: &str) -> usize {
     let words =
         shlex::split(text).unwrap_or_else(|| text.split_whitespace().map(String::from).collect());
-    if !words.iter().skip(1).any(|w| w == "--password-stdin") {
+    // Any word that starts like the flag counts: a mistyped or misused
+    // `--password-std` or `--password-stdin=yes` fails to parse, but the
+    // line after it is still the password the author meant to give.
+    if !words.iter().skip(1).any(|w| w.starts_with(PASSWORD_FLAG)) {
         return 0;
     }
     if words.first().map(String::as_str) == Some("passwd") {
@@ -359,6 +372,10 @@ mod tests {
         );
         // A line the shell cannot split still counts, by whitespace.
         assert_eq!(password_lines("login 'a@x.io --password-stdin"), 1);
+        // So do a mistyped flag and a flag given a value.
+        assert_eq!(password_lines("login a@x.io --password-std"), 1);
+        assert_eq!(password_lines("login a@x.io --password-stdin=yes"), 1);
+        assert_eq!(password_lines("passwd --password"), 2);
     }
 
     #[test]

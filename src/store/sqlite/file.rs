@@ -31,6 +31,9 @@ use rusqlite::{Connection, OpenFlags};
 use super::{configure, migrate, settings};
 use crate::error::{Error, Result};
 
+/// What the `-wal` and `-shm` files are called in messages.
+const JOURNAL: &str = "database journal";
+
 /// The first 16 bytes of every SQLite 3 database.
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -86,12 +89,45 @@ pub(crate) fn probe(path: &Path) -> Result<Option<Metadata>> {
             Ok(Some(m))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => Err(path_error(path, e)),
     }
+}
+
+/// An error looking a database path up: the path's fault (a file used as
+/// a folder, a name too long, a folder we may not enter) is invalid
+/// `--db` input naming the fix, not an internal error reported as a crash.
+fn path_error(path: &Path, e: io::Error) -> Error {
+    let p = path.display();
+    let why = match e.kind() {
+        io::ErrorKind::NotADirectory => "a part of it before the file name is not a folder",
+        io::ErrorKind::InvalidFilename => "the name is too long",
+        io::ErrorKind::PermissionDenied => "you may not enter one of its folders",
+        _ => return Error::io(format!("reading {p}"), e),
+    };
+    Error::invalid("--db", format!("cannot use {p}: {why}; check the path"))
 }
 
 fn refuse_non_file(path: &Path, meta: &Metadata, what: &str) -> Result<()> {
     let p = path.display();
+    if what == JOURNAL {
+        // SQLite names its journals itself: a link or a folder there was
+        // planted, and the only fix is to take it away (never "use its
+        // target", which is the file it would have had SQLite overwrite).
+        if !meta.is_file() || meta.file_type().is_symlink() {
+            let kind = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            };
+            return Err(Error::conflict(format!(
+                "{what} {p} is {kind}; epic does not follow or use it: remove it (`rm {p}`), \
+                 SQLite makes its own"
+            )));
+        }
+        return Ok(());
+    }
     if meta.file_type().is_symlink() {
         let target = fs::canonicalize(path)
             .map(|t| t.display().to_string())
@@ -123,13 +159,13 @@ pub(crate) fn check_ownership(path: &Path) -> Result<()> {
     let group = shared_group(parent(path));
     for (file, what) in [
         (path.to_path_buf(), "database"),
-        (sidecar(path, "-wal"), "database journal"),
-        (sidecar(path, "-shm"), "database journal"),
+        (sidecar(path, "-wal"), JOURNAL),
+        (sidecar(path, "-shm"), JOURNAL),
     ] {
         let meta = match fs::symlink_metadata(&file) {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io(format!("reading {}", file.display()), e)),
+            Err(e) => return Err(path_error(&file, e)),
         };
         refuse_non_file(&file, &meta, what)?;
         check_one(&file, &meta, what, me, group)?;
@@ -142,6 +178,21 @@ fn check_one(file: &Path, meta: &Metadata, what: &str, me: u32, group: Option<u3
     let p = file.display();
     let mode = meta.mode() & 0o777;
     let shared = group == Some(meta.gid());
+    // The owner first: `chmod` is no fix for a file someone else owns (and
+    // can chmod back), and a journal planted by another user is theirs to
+    // rewrite whatever its mode.
+    if meta.uid() != me && !shared {
+        let fix = if what == JOURNAL {
+            format!("remove it (`rm {p}`) once no epic is running, if the database is yours")
+        } else {
+            format!("run `chown {me} {p}` as root, or use your own copy")
+        };
+        return Err(Error::conflict(format!(
+            "{what} {p} belongs to another user (uid {}); epic opens only your own database \
+             (or a shared-group one, see the README): {fix}",
+            meta.uid()
+        )));
+    }
     if mode & 0o007 != 0 {
         let fix = if shared { "660" } else { "600" };
         return Err(Error::conflict(format!(
@@ -153,14 +204,6 @@ fn check_one(file: &Path, meta: &Metadata, what: &str, me: u32, group: Option<u3
         return Err(Error::conflict(format!(
             "{what} {p} is open to its group (mode {mode:03o}) outside a shared-group folder \
              (setgid, same group: see the README); run `chmod 600 {p}`"
-        )));
-    }
-    if meta.uid() != me && !shared {
-        return Err(Error::conflict(format!(
-            "{what} {p} belongs to another user (uid {}); epic opens only your own database \
-             (or a shared-group one, see the README): run `chown {me} {p}` as root, or use \
-             your own copy",
-            meta.uid()
         )));
     }
     Ok(())
