@@ -32,6 +32,8 @@ mod session;
 pub mod target;
 #[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
