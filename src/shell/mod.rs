@@ -29,7 +29,7 @@ use crate::store::Target;
 #[command(
     name = "epic",
     version,
-    about = "Epic Events CRM shell: clients, contracts and events over an embedded SQLite database",
+    about = "Epic Events CRM shell: clients, contracts and events over an embedded SQLite database or a PostgreSQL server",
     long_about = None,
     after_help = "With no COMMAND, epic opens the interactive shell on a terminal, or runs the \
                   lines of stdin as a script.\nExit status: 0 ok, 1 internal error, 2 usage, \
