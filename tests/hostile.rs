@@ -520,8 +520,8 @@ struct World {
 }
 
 impl World {
-    fn new() -> World {
-        let env = Env::staffed();
+    fn new(backend: &Backend) -> World {
+        let env = Env::staffed_on(backend);
         let rx = Receiver::start();
         env.login("sales1@epic.test");
         let sales = env.token();
@@ -643,10 +643,10 @@ fn printable(stderr: &str) -> bool {
     })
 }
 
-#[test]
-fn every_bad_value_is_refused_by_every_command_naming_its_field() {
-    let world = World::new();
-    let before = dump(&world.env.db);
+on_both! {
+fn every_bad_value_is_refused_by_every_command_naming_its_field(backend) {
+    let world = World::new(backend);
+    let before = world.env.snapshot();
     let cases = corpus();
     let bad: Vec<&Case> = cases.iter().filter(|c| c.bad).collect();
     assert!(bad.len() > 100, "the corpus is shorter than expected");
@@ -722,7 +722,7 @@ fn every_bad_value_is_refused_by_every_command_naming_its_field() {
         }
         assert_eq!(seen.len(), expect.len(), "unexpected errors: {err}");
         assert_eq!(
-            dump(&world.env.db),
+            world.env.snapshot(),
             before,
             "the {actor:?} batch wrote something"
         );
@@ -768,7 +768,7 @@ fn every_bad_value_is_refused_by_every_command_naming_its_field() {
     }
     assert!(runs > 60, "only {runs} one-shot runs");
     assert_eq!(
-        dump(&world.env.db),
+        world.env.snapshot(),
         before,
         "a one-shot run wrote something"
     );
@@ -779,10 +779,11 @@ fn every_bad_value_is_refused_by_every_command_naming_its_field() {
         "bad input was reported to Sentry"
     );
 }
+}
 
-#[test]
-fn odd_but_valid_text_is_stored_literally_and_read_back_identical() {
-    let world = World::new();
+on_both! {
+fn odd_but_valid_text_is_stored_literally_and_read_back_identical(backend) {
+    let world = World::new(backend);
     let odd: Vec<(String, String)> = corpus()
         .iter()
         .filter(|c| !c.bad)
@@ -863,6 +864,7 @@ fn odd_but_valid_text_is_stored_literally_and_read_back_identical() {
     let out = world.run(Admin, &["doctor"], Vec::new());
     assert_ok(&out);
     assert_eq!(world.new_reports(), Vec::<serde_json::Value>::new());
+}
 }
 
 #[test]

@@ -109,9 +109,13 @@ fn apply(client: &mut Client) -> Result<()> {
 /// The recorded schema version; `None` when there is no epic schema.
 fn current(client: &mut Client) -> Result<Option<i64>> {
     let map = |e: postgres::Error| error::map(&e);
+    // A plain query of the catalog, not `to_regclass`: name lookups may use
+    // a catalog cache that an advisory lock does not refresh, and a second
+    // process waiting on the lock must see the first one's tables.
     let exists: bool = client
         .query_one(
-            "SELECT to_regclass('epic.schema_migrations') IS NOT NULL",
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+                            WHERE schemaname = 'epic' AND tablename = 'schema_migrations')",
             &[],
         )
         .map_err(map)?
