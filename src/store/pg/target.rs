@@ -239,6 +239,7 @@ impl Target {
             config.application_name("epic");
         }
         let local = config.get_hosts().iter().all(is_local);
+        let defaulted = ssl.is_none();
         let ssl = match ssl {
             Some(s) => SslMode::parse(&s)?,
             None if local => SslMode::Prefer,
@@ -250,12 +251,20 @@ impl Target {
             default.exists().then_some(default)
         });
         if matches!(ssl, SslMode::VerifyCa | SslMode::VerifyFull) && root_cert.is_none() {
+            let why = if defaulted {
+                "a server on another machine must prove who it is (sslmode=verify-full by \
+                 default), which needs the certificate of the CA that signed the server's"
+                    .to_string()
+            } else {
+                format!(
+                    "{} needs the certificate of the CA that signed the server's",
+                    ssl.as_str()
+                )
+            };
             return Err(Error::invalid(
                 "sslmode",
                 format!(
-                    "{} needs the certificate of the CA that signed the server's: give \
-                     sslrootcert=FILE (or PGSSLROOTCERT){}",
-                    ssl.as_str(),
+                    "{why}: give sslrootcert=FILE (or PGSSLROOTCERT){}",
                     if local {
                         ""
                     } else {
