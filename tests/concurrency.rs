@@ -307,3 +307,136 @@ fn backup_and_doctor_while_others_write() {
     );
     assert_eq!(integrity(&env.db), "ok");
 }
+
+on_both! {
+/// Two writers updating different fields of one event, at the same time
+/// and again and again: neither change is ever lost (SQLite serializes the
+/// writers; PostgreSQL retries the one that loses the serialization race).
+fn two_writers_updating_one_event_lose_nothing(backend) {
+    let rounds = if heavy() { 100 } else { 15 };
+    let env = Env::staffed_on(backend);
+    let contract = env.contract_for_sales1(1000);
+    let out = env.run(
+        &[
+            "event", "add", "--contract", &contract.to_string(), "--name", "Gala", "--start",
+            "2030-01-01 18:00", "--end", "2030-01-02 01:00", "--location", "Paris",
+            "--attendees", "1",
+        ],
+        "",
+    );
+    assert_ok(&out);
+    let event = stdout(&out).trim().to_string();
+    env.login("admin@epic.test");
+    let gate = Arc::new(Barrier::new(2));
+    let racers: Vec<_> = [("--notes", "note"), ("--attendees", "")]
+        .into_iter()
+        .map(|(flag, prefix)| {
+            let gate = Arc::clone(&gate);
+            let cmds: Vec<std::process::Command> = (0..rounds)
+                .map(|i| {
+                    let mut cmd = env.std_cmd();
+                    cmd.args(["event", "update", &event, flag, &format!("{prefix}{i}")])
+                        .stdin(Stdio::null());
+                    cmd
+                })
+                .collect();
+            thread::spawn(move || {
+                gate.wait();
+                cmds.into_iter()
+                    .map(|mut c| c.output().expect("update"))
+                    .collect::<Vec<Output>>()
+            })
+        })
+        .collect();
+    for racer in racers {
+        for out in racer.join().unwrap() {
+            assert_no_lock_words(&stderr(&out));
+            assert_ok(&out);
+        }
+    }
+    let v = env.json(&["event", "show", &event, "--format", "json"]);
+    assert_eq!(v["notes"], format!("note{}", rounds - 1));
+    assert_eq!(v["attendees"], rounds - 1);
+}
+
+/// A sales rep keeps adding clients while management deletes them (handing
+/// their clients to another rep): every acknowledged client exists, owned by
+/// someone who still exists; the rep's later commands are refused as logged
+/// out, never half-applied.
+fn a_collaborator_deleted_while_they_work(backend) {
+    let adds = if heavy() { 200 } else { 40 };
+    let env = Env::staffed_on(backend);
+    let rep = env.token_for("sales2@epic.test");
+    env.login("admin@epic.test");
+    let mut script = String::new();
+    for i in 0..adds {
+        script.push_str(&format!(
+            "client add --name 'Late Client {i}' --email late{i}@conc.test\n"
+        ));
+    }
+    let mut child = env
+        .std_cmd()
+        .env("EPIC_TOKEN", &rep)
+        .arg("--keep-going")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (deleted_tx, deleted_rx) = std::sync::mpsc::channel::<()>();
+    let feeder = thread::spawn(move || {
+        for (i, line) in script.lines().enumerate() {
+            if i == adds / 4 {
+                // The deletion lands here, in the middle of the script.
+                deleted_rx.recv().unwrap();
+            }
+            if writeln!(stdin, "{line}").is_err() {
+                break;
+            }
+            thread::sleep(std::time::Duration::from_millis(2));
+        }
+    });
+    // Wait until the first quarter has been acknowledged, then delete.
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while env.sql_i64("SELECT count(*) FROM clients WHERE email LIKE 'late%@conc.test'")
+        < (adds / 4) as i64
+    {
+        assert!(Instant::now() < deadline, "the script made no progress");
+        thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = env.run(
+        &["collaborator", "delete", "sales2@epic.test", "--reassign-to", "sales1@epic.test"],
+        "",
+    );
+    assert_ok(&out);
+    deleted_tx.send(()).unwrap();
+    feeder.join().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let acked: Vec<i64> = stdout(&out)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let err = stderr(&out);
+    assert_no_lock_words(&err);
+    for line in err.lines() {
+        assert!(
+            line.contains("not logged in") || line.contains("no longer exists")
+                || line.contains("session"),
+            "{line}"
+        );
+    }
+    eprintln!("{} clients acknowledged before the deletion, {} refused after", acked.len(), err.lines().count());
+    assert!(!acked.is_empty() && acked.len() < adds, "the deletion did not fall mid-script");
+    assert_eq!(acked.len() + err.lines().count(), adds, "{err}");
+    for id in &acked {
+        let owner = env.sql_i64(&format!("SELECT sales_contact_id FROM clients WHERE id = {id}"));
+        assert_eq!(owner, 2, "client {id} belongs to sales1 now");
+    }
+    assert_eq!(
+        env.sql_i64("SELECT count(*) FROM clients WHERE email LIKE 'late%@conc.test'"),
+        acked.len() as i64
+    );
+    assert_eq!(env.integrity(), "ok");
+}
+}
