@@ -139,3 +139,8 @@ Per line: {med(e[0]) / 10000 * 1000:.0f} µs for epic, {med(e[1]) / 10000 * 1000
 
 Target: ≤ 15 MB.
 """)
+
+# The server-mode section is bench/pg.sh's: keep it as it is.
+m = re.search(r"<!-- bench/pg.sh: begin -->.*?<!-- bench/pg.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None
+if m:
+    print(m.group(0), end="")

@@ -89,5 +89,5 @@ for fmt in table json csv; do
 done
 /usr/bin/time -v sqlite3 -box "$OUT/10k.db" "$Q10K" 2>"$OUT/mem-sqlite3.txt" >/dev/null
 
-python3 bench/report.py "$OUT" > BENCHMARKS.md
+python3 bench/report.py "$OUT" > "$OUT/BENCHMARKS.md" && mv "$OUT/BENCHMARKS.md" BENCHMARKS.md
 echo "BENCHMARKS.md written"
