@@ -981,3 +981,51 @@ fn dates_stay_within_four_digit_years_in_every_zone() {
     let end = v[0]["end"].as_str().unwrap().to_string();
     assert!(end.starts_with("9999-12-3"), "{end}");
 }
+
+/// Dates as people type them through the binary (in Paris): words via the
+/// GNU `date -d` syntax, slashed dates refused as ambiguous, and the hour
+/// the clocks go back refused naming both offsets.
+#[test]
+fn dates_in_words_and_ambiguous_dates() {
+    let env = Env::staffed();
+    let contract = env.contract_for_sales1(1000).to_string();
+    let add = |start: &str, end: &str| {
+        env.run(
+            &[
+                "event",
+                "add",
+                "--contract",
+                &contract,
+                "--name",
+                "Words",
+                "--start",
+                start,
+                "--end",
+                end,
+                "--location",
+                "Paris",
+                "--attendees",
+                "1",
+            ],
+            "",
+        )
+    };
+    assert_ok(&add("tomorrow 13:00", "tomorrow 15:00"));
+    assert_ok(&add("next friday 18:00", "next friday 23:00"));
+    let out = add("04/06/2027", "2027-06-05");
+    assert_code(&out, 5);
+    assert!(
+        stderr(&out).contains("--start") && stderr(&out).contains("ambiguous"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add("2026-10-25 02:30", "2026-10-25 05:00");
+    assert_code(&out, 5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("happens twice") && err.contains("+02:00") && err.contains("+01:00"),
+        "{err}"
+    );
+    let out = add("2026-10-25T02:30+01:00", "2026-10-25 05:00");
+    assert_ok(&out);
+}

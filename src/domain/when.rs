@@ -15,7 +15,8 @@ pub const YEAR_MIN: i32 = 1900;
 /// Latest year accepted by [`parse_when`].
 pub const YEAR_MAX: i32 = 9999;
 
-const EXPECTED: &str = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM";
+const EXPECTED: &str = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM, or words \
+                        such as `today`, `tomorrow 13:00`, `next friday 18:00`, `+3 days`";
 
 /// Parses a user-typed date and time. Errors name `field`.
 ///
@@ -28,30 +29,85 @@ const EXPECTED: &str = "expected YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:M
 /// 1900..=9999 in every time zone.
 ///
 /// A local time skipped by a daylight-saving change does not exist and is
-/// refused; a local time repeated by one is ambiguous and resolves to the
-/// earlier instant.
+/// refused; a local time repeated by one is ambiguous and refused, naming
+/// both offsets to choose from. Words (`tomorrow 13:00`) are read as GNU
+/// `date -d` does; slashed numeric dates are refused as ambiguous.
 pub fn parse_when(field: &'static str, s: &str) -> Result<DateTime<Utc>> {
     let s = s.trim();
-    let bad = |reason: &'static str| Error::invalid(field, reason);
+    let bad = |reason: &str| Error::invalid(field, reason.to_string());
     let naive = match parse_naive(s) {
         Some(Ok(naive)) => naive,
         Some(Err(reason)) => return Err(bad(reason)),
         None => {
-            let fixed = parse_with_offset(s).ok_or_else(|| bad(EXPECTED))?;
-            check_year(fixed.naive_local()).map_err(bad)?;
-            return in_range(fixed.with_timezone(&Utc).trunc_subsecs(0)).map_err(bad);
+            if let Some(fixed) = parse_with_offset(s) {
+                check_year(fixed.naive_local()).map_err(bad)?;
+                return in_range(fixed.with_timezone(&Utc).trunc_subsecs(0)).map_err(bad);
+            }
+            return parse_words(s).map_err(|reason| Error::invalid(field, reason));
         }
     };
     check_year(naive).map_err(bad)?;
     let t = match Local.from_local_datetime(&naive) {
         MappedLocalTime::Single(t) => t.with_timezone(&Utc),
-        // Not `earliest()`: chrono's `Local` lists the later instant first.
-        MappedLocalTime::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
+        MappedLocalTime::Ambiguous(a, b) => {
+            let (a, b) = (a.min(b), a.max(b));
+            let iso = naive.format("%Y-%m-%dT%H:%M");
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} happens twice (the clocks go back): say which, {iso}{} or {iso}{}",
+                    naive.format("%Y-%m-%d %H:%M"),
+                    a.offset(),
+                    b.offset()
+                ),
+            ));
+        }
         MappedLocalTime::None => {
             return Err(bad("does not exist in local time (daylight-saving gap)"));
         }
     };
     in_range(t).map_err(bad)
+}
+
+/// Dates as people type them (`today`, `tomorrow 13:00`, `next friday
+/// 18:00`, `+3 days`), read by `parse_datetime` (GNU `date -d` syntax) in
+/// the local zone. Numeric dates with slashes are refused: `04/06/2027` is
+/// 4 June to some and April 6 to others.
+fn parse_words(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    let slashed = s.split(|c: char| c.is_whitespace()).any(|w| {
+        let parts: Vec<&str> = w.split('/').collect();
+        parts.len() >= 2
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    if slashed {
+        let parts: Vec<&str> = s.split(|c: char| c == '/' || c.is_whitespace()).collect();
+        let hint = match parts.as_slice() {
+            [a, b, y, ..] if y.len() == 4 => {
+                format!(" (write {y}-{b:0>2}-{a:0>2} or {y}-{a:0>2}-{b:0>2}, year-month-day)")
+            }
+            _ => " (write it year-month-day, e.g. 2027-06-04)".to_string(),
+        };
+        return Err(format!(
+            "'{}' is ambiguous: day/month or month/day?{hint}",
+            s.escape_debug()
+        ));
+    }
+    if !s.chars().any(|c| c.is_ascii_alphabetic()) {
+        return Err(EXPECTED.to_string());
+    }
+    match parse_datetime::parse_datetime(s) {
+        Ok(parse_datetime::ParsedDateTime::InRange(z)) => {
+            let t = DateTime::from_timestamp(z.timestamp().as_second(), 0)
+                .ok_or_else(|| "must be between 1900-01-02 and 9999-12-30 (UTC)".to_string())?;
+            in_range(t).map_err(str::to_string)
+        }
+        Ok(parse_datetime::ParsedDateTime::Extended(_)) => {
+            Err("must be between 1900-01-02 and 9999-12-30 (UTC)".to_string())
+        }
+        Err(_) => Err(EXPECTED.to_string()),
+    }
 }
 
 /// The earliest instant accepted: 1900-01-02 00:00 UTC, still in 1900 in
@@ -274,8 +330,10 @@ mod tests {
     fn refuses_bad_input_naming_the_field() {
         let cases = [
             ("", EXPECTED),
-            ("tomorrow", EXPECTED),
-            ("04/06/2026", EXPECTED),
+            (
+                "04/06/2026",
+                "ambiguous: day/month or month/day? (write 2026-06-04 or 2026-04-06",
+            ),
             ("2026-6-4", EXPECTED),
             ("2026-06-04 13", EXPECTED),
             ("2026-06-04 13h00", EXPECTED),
@@ -303,12 +361,40 @@ mod tests {
         assert_eq!(err, format!("start: {EXPECTED}"));
     }
 
+    #[test]
+    fn dates_as_people_type_them() {
+        let now = Utc::now().timestamp();
+        let day = 86_400;
+        let at = |s: &str| parse_when("--start", s).unwrap().timestamp();
+        assert!((at("today") - now).abs() < day, "today");
+        assert!(
+            (at("tomorrow 13:00") - now - day).abs() <= day,
+            "tomorrow 13:00"
+        );
+        assert!((at("+3 days") - now - 3 * day).abs() < 60, "+3 days");
+        let friday = parse_when("--start", "next friday 18:00").unwrap();
+        assert_eq!(
+            friday.with_timezone(&Local).format("%a %H:%M").to_string(),
+            "Fri 18:00"
+        );
+        assert!(friday.timestamp() > now && friday.timestamp() <= now + 8 * day);
+        // Beyond the bounds, words are refused like digits.
+        let err = parse_when("--start", "200 years ago")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("between 1900-01-02 and 9999-12-30"), "{err}");
+        for slashed in ["04/06/2027", "4/6/2027 13:00", "06/04"] {
+            let err = parse_when("--start", slashed).unwrap_err().to_string();
+            assert!(err.contains("ambiguous"), "{slashed}: {err}");
+        }
+    }
+
     /// Finds the local zone's offset changes in 2020-2030 and checks every
     /// quarter hour around each. In a zone without DST (UTC on most CI
     /// machines) there is nothing to check; run with e.g. `TZ=Europe/Paris`
     /// to exercise it.
     #[test]
-    fn dst_gaps_are_refused_and_overlaps_take_the_earlier_instant() {
+    fn dst_gaps_and_overlaps_are_refused_naming_the_choices() {
         let offset = |t: DateTime<Utc>| Local.offset_from_utc_datetime(&t.naive_utc());
         let mut day = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
         while day.year() < 2030 {
@@ -335,9 +421,14 @@ mod tests {
                 );
             }
             MappedLocalTime::Ambiguous(a, b) => {
-                let got = parse_when("start", &text).unwrap();
-                assert_eq!(got, a.min(b).with_timezone(&Utc), "{text}");
-                assert!(got < a.max(b).with_timezone(&Utc), "{text}");
+                let err = parse_when("start", &text).unwrap_err().to_string();
+                assert!(err.contains("happens twice"), "{text}: {err}");
+                for offset in [a.offset().to_string(), b.offset().to_string()] {
+                    assert!(err.contains(&offset), "{text}: {err}");
+                    // Each offered form is accepted as is.
+                    let iso = format!("{}{offset}", t.format("%Y-%m-%dT%H:%M"));
+                    assert!(parse_when("start", &iso).is_ok(), "{iso}");
+                }
             }
             MappedLocalTime::Single(x) => {
                 assert_eq!(parse_when("start", &text).unwrap(), x.with_timezone(&Utc));
