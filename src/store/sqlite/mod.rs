@@ -239,8 +239,11 @@ fn check_writable(path: &Path) -> Result<()> {
     }
     let (wal, shm) = (file::sidecar(path, "-wal"), file::sidecar(path, "-shm"));
     for file in [&wal, &shm] {
-        if file.exists() && access(file.as_path(), rw).is_err() {
-            return Err(read_only(path));
+        // A sidecar that vanishes between the two calls was removed by the
+        // last connection of another process closing: nothing to refuse.
+        match access(file.as_path(), rw) {
+            Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
+            Err(_) => return Err(read_only(path)),
         }
     }
     let dir = match path.parent() {
