@@ -15,6 +15,7 @@
 //! database driver: errors arrive as [`crate::error::Error`], rows as the
 //! [`model`] types.
 
+pub mod backup_file;
 pub mod list;
 pub mod model;
 pub mod pg;
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use list::{ListQuery, SortKey};
-pub use model::{clients, collaborators, contracts, events};
+pub use model::{clients, collaborators, contracts, events, ser_opt_time, ser_time};
 
 use crate::domain::{Department, Money};
 use crate::error::Result;
@@ -387,20 +388,4 @@ pub fn now() -> i64 {
 /// Converts stored seconds to a UTC instant.
 pub fn instant(secs: i64) -> DateTime<Utc> {
     crate::domain::when::from_unix(secs)
-}
-
-/// Serializes a stored instant as RFC 3339 in local time (output contract).
-pub fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::domain::when::to_rfc3339_local(*t))
-}
-
-/// Serializes an optional stored instant (`null` when absent).
-pub fn ser_opt_time<S: serde::Serializer>(
-    t: &Option<DateTime<Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => ser_time(t, s),
-        None => s.serialize_none(),
-    }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::ser_time;
+use super::ser_time;
 
 /// A client, with its sales contact's name (output contract keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]

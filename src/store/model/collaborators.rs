@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::ser_time;
 use crate::domain::Department;
-use crate::store::ser_time;
 
 /// A collaborator as everyone may read it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::{ser_opt_time, ser_time};
 use crate::domain::Money;
-use crate::store::{ser_opt_time, ser_time};
 
 /// A contract, with its client's name and sales contact (output contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]

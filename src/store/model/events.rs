@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::ser_time;
+use super::ser_time;
 
 /// An event (output contract keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]

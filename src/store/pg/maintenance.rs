@@ -115,7 +115,7 @@ pub fn backup(s: &mut Session<'_>, env: &[(String, String)], dest: &Path) -> Res
         ));
     }
     // Claim the name first: an existing file is never overwritten.
-    crate::store::sqlite::create_new_file(dest)?;
+    crate::store::backup_file::create_new_file(dest)?;
     let snapshot: String = col(&s.query_one("SELECT pg_export_snapshot()", &[])?, 0)?;
     let result = std::process::Command::new("pg_dump")
         .arg("--format=custom")

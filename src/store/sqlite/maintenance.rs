@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::create_new_file;
 use crate::error::{Error, Result};
+use crate::store::backup_file::create_new_file;
 
 /// Problems `PRAGMA integrity_check` finds (empty when the file is sound).
 pub fn integrity_problems(c: &Connection) -> Result<Vec<String>> {

@@ -283,24 +283,6 @@ fn open_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Creates `path` owner-only, refusing (a conflict) if it exists.
-pub(crate) fn create_new_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::conflict(format!(
-            "{} already exists; choose a new file",
-            path.display()
-        ))),
-        Err(e) => Err(Error::io(format!("creating {}", path.display()), e)),
-    }
-}
-
 /// Deletes a database file and its `-wal`/`-shm` companions (`demo --reset`).
 pub fn remove_database_files(path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
