@@ -386,3 +386,57 @@ fn doctor_and_backup_on_a_server() {
     }
     assert_eq!(copy.integrity(), "ok");
 }
+
+/// The interactive shell on a server, at a keyboard (pseudo-terminal): the
+/// hidden password prompt, the prompt naming the identity, and a server
+/// that drops the session between two commands.
+#[test]
+fn the_interactive_shell_on_a_server() {
+    use rexpect::reader::Options;
+    use rexpect::session::spawn_with_options;
+    let Some(env) = staffed("server::interactive") else {
+        return;
+    };
+    assert_ok(&env.run(&["logout"], ""));
+    let mut cmd = std::process::Command::new(epic_bin());
+    cmd.env_clear()
+        .envs(inherited())
+        .env("HOME", env.root())
+        .env("XDG_DATA_HOME", env.root().join("data"))
+        .env("XDG_STATE_HOME", env.root().join("state"))
+        .env("EPIC_DB", &pg(&env).url)
+        .env("PGPASSWORD", &pg(&env).password)
+        .env("EPIC_ARGON2_COST", "256,1,1")
+        .env("TZ", "Europe/Paris")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .current_dir(env.root());
+    let options = Options::new()
+        .timeout_ms(Some(15_000))
+        .strip_ansi_escape_codes(true);
+    let mut p = spawn_with_options(cmd, options).expect("spawn epic in a pty");
+    p.exp_string("epic> ").unwrap();
+    p.send_line("login admin@epic.test").unwrap();
+    p.exp_string("Password: ").unwrap();
+    p.send_line(PASSWORD).unwrap();
+    p.exp_string("logged in as admin@epic.test").unwrap();
+    let prompt = "epic admin@epic.test (management)> ";
+    p.exp_string(prompt).unwrap();
+    p.send_line("collaborator list --format csv").unwrap();
+    p.exp_string("support2@epic.test").unwrap();
+    p.exp_string(prompt).unwrap();
+    let killed = env.sql_i64(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE application_name = 'epic' AND datname = current_database()",
+    );
+    assert_eq!(killed, 1);
+    p.send_line("client list").unwrap();
+    p.exp_string("connection to the PostgreSQL server was lost")
+        .unwrap();
+    p.exp_string(prompt).unwrap();
+    p.send_line("whoami").unwrap();
+    p.exp_string("session_expires").unwrap();
+    p.exp_string(prompt).unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
