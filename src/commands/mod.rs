@@ -84,41 +84,50 @@ pub enum Command {
     Exit,
 }
 
-impl Command {
-    /// The command's name as Sentry tags and messages show it (`client add`).
-    pub fn name(&self) -> String {
-        let (noun, verb) = match self {
-            Command::Init(_) => ("init", None),
-            Command::Demo(_) => ("demo", None),
-            Command::Login(_) => ("login", None),
-            Command::Logout => ("logout", None),
-            Command::Whoami(_) => ("whoami", None),
-            Command::Passwd(_) => ("passwd", None),
-            Command::Collaborator(v) => ("collaborator", Some(v.name())),
-            Command::Client(v) => ("client", Some(v.name())),
-            Command::Contract(v) => ("contract", Some(v.name())),
-            Command::Event(v) => ("event", Some(v.name())),
-            Command::Doctor(_) => ("doctor", None),
-            Command::Backup(_) => ("backup", None),
-            Command::Version => ("version", None),
-            Command::Exit => ("exit", None),
-        };
-        match verb {
-            Some(verb) => format!("{noun} {verb}"),
-            None => noun.to_string(),
+/// A parsed command with what clap saw of it: the names of the
+/// subcommands taken (`client add`, also when an alias such as `ls` was
+/// typed) and the `--format` the leaf asked for. Read once from clap's
+/// matches, so no noun repeats its verbs' names or formats.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The command to run.
+    pub command: Command,
+    name: String,
+    format: Format,
+}
+
+impl Invocation {
+    /// The command with its name and format read from `matches`, the clap
+    /// matches it was parsed from (of [`Line`] or of the program's own
+    /// command line).
+    pub fn new(command: Command, matches: &clap::ArgMatches) -> Invocation {
+        let mut names = Vec::new();
+        let mut leaf = matches;
+        while let Some((name, sub)) = leaf.subcommand() {
+            names.push(name);
+            leaf = sub;
+        }
+        let format = leaf
+            .try_get_one::<Format>("format")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or_default();
+        Invocation {
+            command,
+            name: names.join(" "),
+            format,
         }
     }
 
-    /// The output format the command asked for.
+    /// The command's name as Sentry tags and messages show it (`client add`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The output format the command asked for (`table` when it has none).
     pub fn format(&self) -> Format {
-        match self {
-            Command::Collaborator(v) => v.format(),
-            Command::Client(v) => v.format(),
-            Command::Contract(v) => v.format(),
-            Command::Event(v) => v.format(),
-            Command::Whoami(o) | Command::Doctor(o) => o.format,
-            _ => Format::Table,
-        }
+        self.format
     }
 }
 
@@ -178,7 +187,7 @@ pub fn parse_line(line: &str) -> Result<ParsedLine> {
 #[derive(Debug)]
 pub enum ParsedLine {
     /// A command to run.
-    Command(Box<Command>),
+    Command(Box<Invocation>),
     /// Help or version text, printed to stdout; the session goes on.
     Help(String),
     /// An empty line.
@@ -202,10 +211,11 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
     }
     let parsed = TREE.with(|tree| {
         let matches = tree.borrow_mut().try_get_matches_from_mut(words)?;
-        <Line as clap::FromArgMatches>::from_arg_matches(&matches)
+        let line = <Line as clap::FromArgMatches>::from_arg_matches(&matches)?;
+        Ok::<_, clap::Error>(Invocation::new(line.command, &matches))
     });
     match parsed {
-        Ok(line) => Ok(ParsedLine::Command(Box::new(line.command))),
+        Ok(invocation) => Ok(ParsedLine::Command(Box::new(invocation))),
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp
             | clap::error::ErrorKind::DisplayVersion
@@ -311,9 +321,13 @@ pub(crate) fn list_rows<T: serde::Serialize + crate::render::Tabular>(
 /// Runs one command and returns what to print. Large lists in JSON or CSV
 /// are streamed to `out` as they are read; everything else comes back as an
 /// [`Output`] to render once the command's transaction has committed.
-pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Result<(Output, Flow)> {
-    crate::report::set_command(&command.name(), None);
-    let output = match command {
+pub fn execute(
+    ctx: &mut Context,
+    invocation: Invocation,
+    out: &mut dyn Write,
+) -> Result<(Output, Flow)> {
+    crate::report::set_command(invocation.name(), None);
+    let output = match invocation.command {
         Command::Init(args) => session::init(ctx, &args)?,
         Command::Demo(args) => demo::run(ctx, &args)?,
         Command::Login(args) => session::login(ctx, &args)?,

@@ -123,8 +123,14 @@ impl Terminal {
 /// Runs the program with its arguments; returns the exit status.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| {
+            let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)?;
+            Ok((cli, matches))
+        });
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
             // clap's message names no argument and is a usage error (2); a
             // value that is not UTF-8 is invalid input naming its field.
@@ -172,9 +178,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             Err(e) => report(&term, &e),
         };
     }
-    if let Some(command) = cli.command {
+    if let Some(command) = cli.command.take() {
         let enter_shell = matches!(command, Command::Demo(_));
-        let (code, flow) = run_one(&mut ctx, command, &mut out, &term);
+        let invocation = commands::Invocation::new(command, &matches);
+        let (code, flow) = run_one(&mut ctx, invocation, &mut out, &term);
         if code != 0 || !enter_shell || flow == Flow::Exit {
             return code;
         }
@@ -286,12 +293,12 @@ pub fn run_parsed(
 /// Executes one command and renders its output.
 pub fn run_one(
     ctx: &mut Context,
-    command: Command,
+    invocation: commands::Invocation,
     out: &mut dyn Write,
     term: &Terminal,
 ) -> (i32, Flow) {
-    let format = command.format();
-    match commands::execute(ctx, command, out) {
+    let format = invocation.format();
+    match commands::execute(ctx, invocation, out) {
         Ok((output, flow)) => match write_out(out, output, format, term) {
             Ok(()) => (0, flow),
             Err(e) => output_failure(term, e),
