@@ -77,6 +77,15 @@ pub enum Command {
     Doctor(ShowOpts),
     /// Write a consistent copy of the database to FILE (management)
     Backup(admin::BackupArgs),
+    /// Print a completion script for the system shell (bash, zsh, fish...)
+    #[command(
+        after_help = "Install: epic completions bash > ~/.local/share/bash-completion/completions/epic\n\
+                      \x20        epic completions zsh > ~/.zfunc/_epic   (with fpath+=~/.zfunc)\n\
+                      \x20        epic completions fish > ~/.config/fish/completions/epic.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `epic man | man -l -`
+    Man,
     /// Print the version
     Version,
     /// Leave the shell
@@ -129,6 +138,14 @@ impl Invocation {
     pub fn format(&self) -> Format {
         self.format
     }
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Parses a record id on the command line: a positive whole number.
@@ -340,6 +357,9 @@ pub fn execute(
         Command::Event(verb) => event::execute(ctx, verb, out)?,
         Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
+        // Written by the shell, which owns the program's whole clap tree
+        // (its global flags too); nothing to do against the database.
+        Command::Completions(_) | Command::Man => Output::Nothing,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
         Command::Exit => return Ok((Output::Nothing, Flow::Exit)),
     };

@@ -901,6 +901,8 @@ fn every_command_is_named_by_clap_and_keeps_its_format() {
         ),
         ("doctor --format json", "doctor", Format::Json),
         ("backup /tmp/x.db", "backup", Format::Table),
+        ("completions zsh", "completions", Format::Table),
+        ("man", "man", Format::Table),
         ("version", "version", Format::Table),
         ("quit", "exit", Format::Table),
     ];

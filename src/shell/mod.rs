@@ -8,6 +8,7 @@
 //! exit statuses of SPEC.md.
 
 pub mod complete;
+pub mod docs;
 pub mod history;
 pub mod interactive;
 pub mod script;
@@ -298,6 +299,17 @@ pub fn run_one(
     term: &Terminal,
 ) -> (i32, Flow) {
     let format = invocation.format();
+    let docs = match &invocation.command {
+        Command::Completions(args) => Some(docs::completions(args.shell, out)),
+        Command::Man => Some(docs::man(out)),
+        _ => None,
+    };
+    if let Some(written) = docs {
+        return match written.and_then(|()| out.flush()) {
+            Ok(()) => (0, Flow::Continue),
+            Err(e) => output_failure(term, e),
+        };
+    }
     match commands::execute(ctx, invocation, out) {
         Ok((output, flow)) => match write_out(out, output, format, term) {
             Ok(()) => (0, flow),
