@@ -310,11 +310,14 @@ pub fn run_one(
             Err(e) => output_failure(term, e),
         };
     }
+    let name = invocation.name().to_string();
     match commands::execute(ctx, invocation, out) {
-        Ok((output, flow)) => match write_out(out, output, format, term) {
-            Ok(()) => (0, flow),
-            Err(e) => output_failure(term, e),
-        },
+        Ok((output, flow)) => {
+            match write_out(out, for_a_person(&name, output, format), format, term) {
+                Ok(()) => (0, flow),
+                Err(e) => output_failure(term, e),
+            }
+        }
         // A list streamed into a closed pipe (`| head`) or a full disk.
         Err(Error::Io { context, source }) if context == "writing the output" => {
             ctx.discard_reports();
@@ -325,6 +328,43 @@ pub fn run_one(
             (report(term, &e), Flow::Continue)
         }
     }
+}
+
+/// On a terminal a person reads the output: a creation says what it
+/// created (`created client 3 (Kevin Casey)`) and `init` what to do next.
+/// Piped, it stays the bare id of the output contract (and JSON stays the
+/// record everywhere).
+fn for_a_person(command: &str, output: Output, format: Format) -> Output {
+    match output {
+        Output::Created { id, record } if format != Format::Json && io::stdout().is_terminal() => {
+            Output::Message(created_message(command, id, &record))
+        }
+        other => other,
+    }
+}
+
+/// `created client 3 (Kevin Casey)`; after `init`, the next steps too.
+fn created_message(command: &str, id: i64, record: &render::Record) -> String {
+    let text = |key: &str| record.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let noun = match command {
+        "init" => "collaborator",
+        other => other.split(' ').next().unwrap_or(other),
+    };
+    let label = match noun {
+        "contract" => format!("for {}", text("client_name")),
+        "event" => text("name").to_string(),
+        _ => text("full_name").to_string(),
+    };
+    let mut message = format!("created {noun} {id} ({label})");
+    if command == "init" {
+        let email = text("email");
+        message.push_str(&format!(
+            ", the first management account\n\
+             next: log in with `epic login {email}`, then add your staff with \
+             `epic collaborator add --name N --email E --department sales|support|management`"
+        ));
+    }
+    message
 }
 
 fn write_out(
