@@ -148,7 +148,14 @@ impl<'a> Stream<'a> {
 }
 
 /// Keys holding RFC 3339 instants, shown shortened in tables.
-const TIME_KEYS: &[&str] = &["created_at", "updated_at", "signed_at", "start", "end"];
+const TIME_KEYS: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "signed_at",
+    "start",
+    "end",
+    "session_expires",
+];
 
 /// Writes `output` in `format`. `width` is the terminal width, or `None`
 /// when the output is not a terminal (then values are never truncated).

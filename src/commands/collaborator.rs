@@ -9,7 +9,7 @@ use super::{Context, ListOpts, ShowOpts};
 use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, record};
+use crate::render::{Output, record};
 use crate::report::BusinessEvent;
 use crate::store::collaborators;
 
@@ -113,30 +113,6 @@ pub struct UpdateArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub opts: ShowOpts,
-}
-
-impl Verb {
-    /// The verb's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Verb::Add(_) => "add",
-            Verb::List(_) => "list",
-            Verb::Show { .. } => "show",
-            Verb::Update(_) => "update",
-            Verb::Delete { .. } => "delete",
-        }
-    }
-
-    /// The requested output format.
-    pub fn format(&self) -> Format {
-        match self {
-            Verb::Add(a) => a.opts.format,
-            Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } => opts.format,
-            Verb::Update(a) => a.opts.format,
-            Verb::Delete { .. } => Format::Table,
-        }
-    }
 }
 
 /// Runs a `collaborator` verb.

@@ -9,7 +9,7 @@ use super::{Context, ListOpts, ShowOpts};
 use crate::domain::{Money, Text};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, record};
+use crate::render::{Output, record};
 use crate::report::BusinessEvent;
 use crate::store::contracts;
 
@@ -138,32 +138,6 @@ pub struct ListArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub opts: ListOpts,
-}
-
-impl Verb {
-    /// The verb's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Verb::Add(_) => "add",
-            Verb::List(_) => "list",
-            Verb::Show { .. } => "show",
-            Verb::Update { .. } => "update",
-            Verb::Sign { .. } => "sign",
-            Verb::Pay { .. } => "pay",
-        }
-    }
-
-    /// The requested output format.
-    pub fn format(&self) -> Format {
-        match self {
-            Verb::Add(a) => a.opts.format,
-            Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } | Verb::Update { opts, .. } | Verb::Sign { opts, .. } => {
-                opts.format
-            }
-            Verb::Pay { .. } => Format::Table,
-        }
-    }
 }
 
 /// Runs a `contract` verb.

@@ -102,7 +102,16 @@ pub fn run(ctx: &mut Context, args: &DemoArgs) -> Result<Output> {
             department.as_str()
         ));
     }
-    text.push_str("Log in with: login bill.boquet@epicevents.demo");
+    let path_text = path.display().to_string();
+    let quoted = shlex::try_quote(&path_text).unwrap_or(path_text.as_str().into());
+    text.push_str(&format!(
+        "From another terminal: export EPIC_DB={quoted}   (then `epic client list`...)\n"
+    ));
+    // A session kept for this database is still valid: no need to log in.
+    match ctx.read(|_, actor| Ok(actor.email.clone())) {
+        Ok(email) => text.push_str(&format!("Logged in as {email}.")),
+        Err(_) => text.push_str("Log in with: login bill.boquet@epicevents.demo"),
+    }
     Ok(Output::Message(text))
 }
 

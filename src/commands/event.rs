@@ -10,7 +10,7 @@ use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
-use crate::render::{Format, Output, record};
+use crate::render::{Output, record};
 use crate::store::{self, events};
 
 /// Output keys of an event (SPEC.md "Output contract").
@@ -161,29 +161,6 @@ pub struct UpdateArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub opts: ShowOpts,
-}
-
-impl Verb {
-    /// The verb's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Verb::Add(_) => "add",
-            Verb::List(_) => "list",
-            Verb::Show { .. } => "show",
-            Verb::Update(_) => "update",
-            Verb::Assign { .. } => "assign",
-        }
-    }
-
-    /// The requested output format.
-    pub fn format(&self) -> Format {
-        match self {
-            Verb::Add(a) => a.opts.format,
-            Verb::List(a) => a.opts.format,
-            Verb::Show { opts, .. } | Verb::Assign { opts, .. } => opts.format,
-            Verb::Update(a) => a.opts.format,
-        }
-    }
 }
 
 /// Runs an `event` verb.

@@ -77,6 +77,15 @@ pub enum Command {
     Doctor(ShowOpts),
     /// Write a consistent copy of the database to FILE (management)
     Backup(admin::BackupArgs),
+    /// Print a completion script for the system shell (bash, zsh, fish...)
+    #[command(
+        after_help = "Install: epic completions bash > ~/.local/share/bash-completion/completions/epic\n\
+                      \x20        epic completions zsh > ~/.zfunc/_epic   (with fpath+=~/.zfunc)\n\
+                      \x20        epic completions fish > ~/.config/fish/completions/epic.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `epic man | man -l -`
+    Man,
     /// Print the version
     Version,
     /// Leave the shell
@@ -84,42 +93,59 @@ pub enum Command {
     Exit,
 }
 
-impl Command {
-    /// The command's name as Sentry tags and messages show it (`client add`).
-    pub fn name(&self) -> String {
-        let (noun, verb) = match self {
-            Command::Init(_) => ("init", None),
-            Command::Demo(_) => ("demo", None),
-            Command::Login(_) => ("login", None),
-            Command::Logout => ("logout", None),
-            Command::Whoami(_) => ("whoami", None),
-            Command::Passwd(_) => ("passwd", None),
-            Command::Collaborator(v) => ("collaborator", Some(v.name())),
-            Command::Client(v) => ("client", Some(v.name())),
-            Command::Contract(v) => ("contract", Some(v.name())),
-            Command::Event(v) => ("event", Some(v.name())),
-            Command::Doctor(_) => ("doctor", None),
-            Command::Backup(_) => ("backup", None),
-            Command::Version => ("version", None),
-            Command::Exit => ("exit", None),
-        };
-        match verb {
-            Some(verb) => format!("{noun} {verb}"),
-            None => noun.to_string(),
+/// A parsed command with what clap saw of it: the names of the
+/// subcommands taken (`client add`, also when an alias such as `ls` was
+/// typed) and the `--format` the leaf asked for. Read once from clap's
+/// matches, so no noun repeats its verbs' names or formats.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The command to run.
+    pub command: Command,
+    name: String,
+    format: Format,
+}
+
+impl Invocation {
+    /// The command with its name and format read from `matches`, the clap
+    /// matches it was parsed from (of [`Line`] or of the program's own
+    /// command line).
+    pub fn new(command: Command, matches: &clap::ArgMatches) -> Invocation {
+        let mut names = Vec::new();
+        let mut leaf = matches;
+        while let Some((name, sub)) = leaf.subcommand() {
+            names.push(name);
+            leaf = sub;
+        }
+        let format = leaf
+            .try_get_one::<Format>("format")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or_default();
+        Invocation {
+            command,
+            name: names.join(" "),
+            format,
         }
     }
 
-    /// The output format the command asked for.
-    pub fn format(&self) -> Format {
-        match self {
-            Command::Collaborator(v) => v.format(),
-            Command::Client(v) => v.format(),
-            Command::Contract(v) => v.format(),
-            Command::Event(v) => v.format(),
-            Command::Whoami(o) | Command::Doctor(o) => o.format,
-            _ => Format::Table,
-        }
+    /// The command's name as Sentry tags and messages show it (`client add`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
+
+    /// The output format the command asked for (`table` when it has none).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Parses a record id on the command line: a positive whole number.
@@ -178,7 +204,7 @@ pub fn parse_line(line: &str) -> Result<ParsedLine> {
 #[derive(Debug)]
 pub enum ParsedLine {
     /// A command to run.
-    Command(Box<Command>),
+    Command(Box<Invocation>),
     /// Help or version text, printed to stdout; the session goes on.
     Help(String),
     /// An empty line.
@@ -202,10 +228,11 @@ pub fn parse_words(words: Vec<String>) -> Result<ParsedLine> {
     }
     let parsed = TREE.with(|tree| {
         let matches = tree.borrow_mut().try_get_matches_from_mut(words)?;
-        <Line as clap::FromArgMatches>::from_arg_matches(&matches)
+        let line = <Line as clap::FromArgMatches>::from_arg_matches(&matches)?;
+        Ok::<_, clap::Error>(Invocation::new(line.command, &matches))
     });
     match parsed {
-        Ok(line) => Ok(ParsedLine::Command(Box::new(line.command))),
+        Ok(invocation) => Ok(ParsedLine::Command(Box::new(invocation))),
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp
             | clap::error::ErrorKind::DisplayVersion
@@ -311,9 +338,13 @@ pub(crate) fn list_rows<T: serde::Serialize + crate::render::Tabular>(
 /// Runs one command and returns what to print. Large lists in JSON or CSV
 /// are streamed to `out` as they are read; everything else comes back as an
 /// [`Output`] to render once the command's transaction has committed.
-pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Result<(Output, Flow)> {
-    crate::report::set_command(&command.name(), None);
-    let output = match command {
+pub fn execute(
+    ctx: &mut Context,
+    invocation: Invocation,
+    out: &mut dyn Write,
+) -> Result<(Output, Flow)> {
+    crate::report::set_command(invocation.name(), None);
+    let output = match invocation.command {
         Command::Init(args) => session::init(ctx, &args)?,
         Command::Demo(args) => demo::run(ctx, &args)?,
         Command::Login(args) => session::login(ctx, &args)?,
@@ -326,6 +357,9 @@ pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Resu
         Command::Event(verb) => event::execute(ctx, verb, out)?,
         Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
+        // Written by the shell, which owns the program's whole clap tree
+        // (its global flags too); nothing to do against the database.
+        Command::Completions(_) | Command::Man => Output::Nothing,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
         Command::Exit => return Ok((Output::Nothing, Flow::Exit)),
     };

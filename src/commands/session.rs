@@ -205,10 +205,11 @@ pub fn whoami(ctx: &mut Context) -> Result<Output> {
         r.insert("email".into(), json!(actor.email));
         r.insert("full_name".into(), json!(actor.full_name));
         r.insert("department".into(), json!(actor.department.as_str()));
-        let until = actor.expires_at.with_timezone(&Local);
+        // Serialized as every other instant: RFC 3339 in JSON, and the
+        // same short local time as every table shows.
         r.insert(
             "session_expires".into(),
-            json!(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+            json!(crate::domain::when::to_rfc3339_local(actor.expires_at)),
         );
         Ok(Output::Record(r))
     })

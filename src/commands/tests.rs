@@ -814,6 +814,124 @@ fn init_refuses_a_database_that_has_collaborators_on(world: &WorldFn) {
     );
 }
 
+/// Every leaf of the clap tree, typed as a user would (aliases too), with
+/// the name and format clap reports for it.
+#[test]
+fn every_command_is_named_by_clap_and_keeps_its_format() {
+    let cases: &[(&str, &str, Format)] = &[
+        ("init --name N --email n@x.io", "init", Format::Table),
+        ("demo", "demo", Format::Table),
+        ("login a@x.io", "login", Format::Table),
+        ("logout", "logout", Format::Table),
+        ("whoami --format json", "whoami", Format::Json),
+        ("passwd", "passwd", Format::Table),
+        (
+            "collab add --name N --email n@x.io --department sales --format json",
+            "collaborator add",
+            Format::Json,
+        ),
+        (
+            "collaborator ls --format csv",
+            "collaborator list",
+            Format::Csv,
+        ),
+        (
+            "collaborator show 1 --format json",
+            "collaborator show",
+            Format::Json,
+        ),
+        (
+            "collaborator update 1 --name M",
+            "collaborator update",
+            Format::Table,
+        ),
+        (
+            "collaborator delete 1",
+            "collaborator delete",
+            Format::Table,
+        ),
+        (
+            "client add --name N --email n@x.io",
+            "client add",
+            Format::Table,
+        ),
+        ("client ls --format json", "client list", Format::Json),
+        ("client show 1 --format json", "client show", Format::Json),
+        (
+            "client update 1 --contacted --format json",
+            "client update",
+            Format::Json,
+        ),
+        (
+            "client reassign 1 --sales 2 --format json",
+            "client reassign",
+            Format::Json,
+        ),
+        (
+            "contract add --client 1 --total 10",
+            "contract add",
+            Format::Table,
+        ),
+        ("contract list --format csv", "contract list", Format::Csv),
+        ("contract show 1", "contract show", Format::Table),
+        (
+            "contract update 1 --total 5 --format json",
+            "contract update",
+            Format::Json,
+        ),
+        (
+            "contract sign 1 --format json",
+            "contract sign",
+            Format::Json,
+        ),
+        ("contract pay 1 10", "contract pay", Format::Table),
+        (
+            "event add --contract 1 --name N --start 2030-01-01 --end 2030-01-02 \
+             --location L --attendees 3 --format json",
+            "event add",
+            Format::Json,
+        ),
+        ("event ls --format csv", "event list", Format::Csv),
+        ("event show 1 --format json", "event show", Format::Json),
+        ("event update 1 --name M", "event update", Format::Table),
+        (
+            "event assign 1 --support 4 --format json",
+            "event assign",
+            Format::Json,
+        ),
+        ("doctor --format json", "doctor", Format::Json),
+        ("backup /tmp/x.db", "backup", Format::Table),
+        ("completions zsh", "completions", Format::Table),
+        ("man", "man", Format::Table),
+        ("version", "version", Format::Table),
+        ("quit", "exit", Format::Table),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (line, name, format) in cases {
+        let ParsedLine::Command(c) = parse_line(line).unwrap() else {
+            panic!("{line}: not a command")
+        };
+        assert_eq!((c.name(), c.format()), (*name, *format), "{line}");
+        seen.insert(name.to_string());
+    }
+    // Every leaf of the tree is covered, so a new verb gets its name from
+    // clap without anyone listing it.
+    fn leaves(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let path = format!("{prefix}{}", sub.get_name());
+            if sub.has_subcommands() {
+                leaves(sub, &format!("{path} "), out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    leaves(&<Line as clap::CommandFactory>::command(), "", &mut all);
+    let missing: Vec<_> = all.iter().filter(|p| !seen.contains(*p)).collect();
+    assert!(missing.is_empty(), "no case for {missing:?}");
+}
+
 #[test]
 fn command_names_and_formats() {
     let ParsedLine::Command(c) = parse_line("client list --format csv").unwrap() else {

@@ -8,6 +8,7 @@
 //! exit statuses of SPEC.md.
 
 pub mod complete;
+pub mod docs;
 pub mod history;
 pub mod interactive;
 pub mod script;
@@ -123,8 +124,14 @@ impl Terminal {
 /// Runs the program with its arguments; returns the exit status.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| {
+            let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)?;
+            Ok((cli, matches))
+        });
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
             // clap's message names no argument and is a usage error (2); a
             // value that is not UTF-8 is invalid input naming its field.
@@ -172,9 +179,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             Err(e) => report(&term, &e),
         };
     }
-    if let Some(command) = cli.command {
+    if let Some(command) = cli.command.take() {
         let enter_shell = matches!(command, Command::Demo(_));
-        let (code, flow) = run_one(&mut ctx, command, &mut out, &term);
+        let invocation = commands::Invocation::new(command, &matches);
+        let (code, flow) = run_one(&mut ctx, invocation, &mut out, &term);
         if code != 0 || !enter_shell || flow == Flow::Exit {
             return code;
         }
@@ -286,16 +294,30 @@ pub fn run_parsed(
 /// Executes one command and renders its output.
 pub fn run_one(
     ctx: &mut Context,
-    command: Command,
+    invocation: commands::Invocation,
     out: &mut dyn Write,
     term: &Terminal,
 ) -> (i32, Flow) {
-    let format = command.format();
-    match commands::execute(ctx, command, out) {
-        Ok((output, flow)) => match write_out(out, output, format, term) {
-            Ok(()) => (0, flow),
+    let format = invocation.format();
+    let docs = match &invocation.command {
+        Command::Completions(args) => Some(docs::completions(args.shell, out)),
+        Command::Man => Some(docs::man(out)),
+        _ => None,
+    };
+    if let Some(written) = docs {
+        return match written.and_then(|()| out.flush()) {
+            Ok(()) => (0, Flow::Continue),
             Err(e) => output_failure(term, e),
-        },
+        };
+    }
+    let name = invocation.name().to_string();
+    match commands::execute(ctx, invocation, out) {
+        Ok((output, flow)) => {
+            match write_out(out, for_a_person(&name, output, format), format, term) {
+                Ok(()) => (0, flow),
+                Err(e) => output_failure(term, e),
+            }
+        }
         // A list streamed into a closed pipe (`| head`) or a full disk.
         Err(Error::Io { context, source }) if context == "writing the output" => {
             ctx.discard_reports();
@@ -306,6 +328,43 @@ pub fn run_one(
             (report(term, &e), Flow::Continue)
         }
     }
+}
+
+/// On a terminal a person reads the output: a creation says what it
+/// created (`created client 3 (Kevin Casey)`) and `init` what to do next.
+/// Piped, it stays the bare id of the output contract (and JSON stays the
+/// record everywhere).
+fn for_a_person(command: &str, output: Output, format: Format) -> Output {
+    match output {
+        Output::Created { id, record } if format != Format::Json && io::stdout().is_terminal() => {
+            Output::Message(created_message(command, id, &record))
+        }
+        other => other,
+    }
+}
+
+/// `created client 3 (Kevin Casey)`; after `init`, the next steps too.
+fn created_message(command: &str, id: i64, record: &render::Record) -> String {
+    let text = |key: &str| record.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let noun = match command {
+        "init" => "collaborator",
+        other => other.split(' ').next().unwrap_or(other),
+    };
+    let label = match noun {
+        "contract" => format!("for {}", text("client_name")),
+        "event" => text("name").to_string(),
+        _ => text("full_name").to_string(),
+    };
+    let mut message = format!("created {noun} {id} ({label})");
+    if command == "init" {
+        let email = text("email");
+        message.push_str(&format!(
+            ", the first management account\n\
+             next: log in with `epic login {email}`, then add your staff with \
+             `epic collaborator add --name N --email E --department sales|support|management`"
+        ));
+    }
+    message
 }
 
 fn write_out(
