@@ -35,8 +35,8 @@ pub fn map_with(e: &postgres::Error, unique: &[(&str, &str)]) -> Error {
             || *db.code() == SqlState::T_R_DEADLOCK_DETECTED
         {
             return Error::database(
-                "the database was too busy to finish this command (concurrent updates); \
-                 nothing was saved, try again",
+                "concurrent updates kept this command from finishing after many tries; \
+                 nothing was saved, run it again",
                 clone(e),
             );
         }

@@ -50,7 +50,10 @@ use crate::error::Result;
 use crate::store::{Db, OpenMode};
 
 /// How many times a write runs before a serialization failure is reported.
-const MAX_ATTEMPTS: u32 = 12;
+const MAX_ATTEMPTS: u32 = 200;
+/// How long a write keeps retrying serialization failures before it gives
+/// up and says so (a hot row under heavy load can lose many races).
+const RETRY_FOR: Duration = Duration::from_secs(10);
 
 /// A PostgreSQL database, opened and migrated.
 #[derive(Clone)]
@@ -145,16 +148,20 @@ impl Conn {
         if self.enclosing {
             return self.savepoint(f);
         }
+        let started = std::time::Instant::now();
         let mut attempt = 1;
         loop {
             let result = self.attempt(f);
             match result {
-                Err(e) if error::is_retryable(&e) && attempt < MAX_ATTEMPTS => {
-                    // Back off a little, more each time, so two colliding
-                    // writers do not collide again in lockstep.
-                    std::thread::sleep(Duration::from_millis(
-                        u64::from(attempt) * 3 + jitter(attempt),
-                    ));
+                Err(e)
+                    if error::is_retryable(&e)
+                        && attempt < MAX_ATTEMPTS
+                        && started.elapsed() < RETRY_FOR =>
+                {
+                    // Back off exponentially (capped), with random jitter, so
+                    // colliding writers do not collide again in lockstep.
+                    let cap = 1u64 << attempt.min(6); // 2 .. 64 ms
+                    std::thread::sleep(Duration::from_millis(cap / 2 + jitter(cap)));
                     attempt += 1;
                 }
                 other => return other,
@@ -269,12 +276,11 @@ impl Conn {
     }
 }
 
-/// A few milliseconds of per-process jitter.
-fn jitter(attempt: u32) -> u64 {
-    u64::from(
-        (std::process::id()
-            .wrapping_mul(31)
-            .wrapping_add(attempt * 7))
-            % 5,
-    )
+/// A random number of milliseconds below `below`.
+fn jitter(below: u64) -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return below / 2;
+    }
+    u64::from_le_bytes(bytes) % below.max(1)
 }
