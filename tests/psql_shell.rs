@@ -145,3 +145,105 @@ on_both! {
         assert!(err.contains("full_name") && err.contains("sales_contact"), "{err}");
     }
 }
+
+/// 30 clients (taller than 24 lines as a table); leaves sales1 logged in.
+fn thirty_clients(env: &Env) {
+    env.login("sales1@epic.test");
+    let script: String = (1..=30)
+        .map(|i| format!("client add --name 'Client {i}' --email c{i}@client.test\n"))
+        .collect();
+    assert_ok(&env.script(&[], &script));
+}
+
+on_both! {
+    /// A table taller than the terminal goes through `$EPIC_PAGER`, else
+    /// `$PAGER`; a short one, `--no-pager` and an empty `EPIC_PAGER` print
+    /// straight to the terminal.
+    fn a_tall_table_goes_through_the_pager(backend) {
+        let env = Env::staffed_on(backend);
+        thirty_clients(&env);
+        let marked = "sed s/^/PAGED:/";
+        let text = pty_output(&env, "client list", &[("EPIC_PAGER", marked)]);
+        assert!(text.contains("PAGED:full_name     | Client 30"), "{text}");
+        assert!(text.contains("PAGED:(30 rows)"), "{text}");
+        let text = pty_output(&env, "client list", &[("PAGER", "sed s/^/VIA-PAGER:/")]);
+        assert!(text.contains("VIA-PAGER:(30 rows)"), "{text}");
+        // EPIC_PAGER wins over PAGER.
+        let both = [("EPIC_PAGER", marked), ("PAGER", "sed s/^/VIA-PAGER:/")];
+        let text = pty_output(&env, "client list", &both);
+        assert!(text.contains("PAGED:(30 rows)") && !text.contains("VIA-PAGER"), "{text}");
+        // Short enough for the terminal: no pager.
+        let text = pty_output(&env, "client list --limit 2", &[("EPIC_PAGER", marked)]);
+        assert!(text.contains("(2 rows)") && !text.contains("PAGED:"), "{text}");
+        // Turned off.
+        let text = pty_output(&env, "--no-pager client list", &[("EPIC_PAGER", marked)]);
+        assert!(text.contains("(30 rows)") && !text.contains("PAGED:"), "{text}");
+        let off = [("EPIC_PAGER", ""), ("PAGER", marked)];
+        let text = pty_output(&env, "client list", &off);
+        assert!(text.contains("(30 rows)") && !text.contains("PAGED:"), "{text}");
+        // Not a terminal: never.
+        let out = env.epic().env("EPIC_PAGER", marked).args(["client", "list"]).output().unwrap();
+        assert_ok(&out);
+        assert!(!stdout(&out).contains("PAGED:"), "{}", stdout(&out));
+    }
+
+    /// In the interactive shell too; never in a script, even on a terminal;
+    /// a pager quit early (`head`) is no error and the shell goes on.
+    fn the_shell_pages_scripts_never_and_quitting_early_is_fine(backend) {
+        let env = Env::staffed_on(backend);
+        thirty_clients(&env);
+        let mut p = pty(&env, "", &[("EPIC_PAGER", "sed s/^/PAGED:/")]);
+        p.exp_string("(sales)> ").unwrap();
+        p.send_line("client list").unwrap();
+        p.exp_string("PAGED:(30 rows)").unwrap();
+        p.exp_string("(sales)> ").unwrap();
+        p.send_line("exit").unwrap();
+        p.exp_eof().unwrap();
+
+        let script = env.root().join("list.epic");
+        std::fs::write(&script, "client list\n").unwrap();
+        let args = format!("-f {}", script.display());
+        let text = pty_output(&env, &args, &[("EPIC_PAGER", "sed s/^/PAGED:/")]);
+        assert!(text.contains("(30 rows)") && !text.contains("PAGED:"), "{text}");
+
+        let mut cmd = env.std_command("sh");
+        cmd.arg("-c")
+            .arg("stty cols 80 rows 24 && \"$0\" client list; echo STATUS=$?")
+            .arg(env!("CARGO_BIN_EXE_epic"))
+            .env("TERM", "xterm")
+            .env("EPIC_PAGER", "head -n 2");
+        let options = Options::new().timeout_ms(Some(15_000)).strip_ansi_escape_codes(true);
+        let mut p = spawn_with_options(cmd, options).unwrap();
+        let text = utf8(&p.exp_eof().unwrap());
+        assert!(text.contains("STATUS=0"), "{text}");
+        assert!(!text.contains("error") && !text.contains("(30 rows)"), "{text}");
+    }
+
+    /// With neither variable set, `less -FRSX` when it is installed.
+    fn less_is_the_default_pager(backend) {
+        let env = Env::staffed_on(backend);
+        thirty_clients(&env);
+        let bin = env.root().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let less = bin.join("less");
+        std::fs::write(&less, "#!/bin/sh\necho \"FAKE-LESS $*\"\ncat >/dev/null\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&less, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let mut p = {
+            let mut cmd = env.std_command("sh");
+            cmd.arg("-c")
+                .arg("stty cols 80 rows 24 && exec \"$0\" client list")
+                .arg(env!("CARGO_BIN_EXE_epic"))
+                .env("TERM", "xterm")
+                .env("PATH", path)
+                .env_remove("PAGER")
+                .env_remove("EPIC_PAGER");
+            let options = Options::new().timeout_ms(Some(15_000)).strip_ansi_escape_codes(true);
+            spawn_with_options(cmd, options).unwrap()
+        };
+        let text = utf8(&p.exp_eof().unwrap());
+        assert!(text.contains("FAKE-LESS -FRSX"), "{text}");
+        assert!(!text.contains("(30 rows)"), "{text}");
+    }
+}

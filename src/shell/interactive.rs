@@ -114,8 +114,11 @@ fn run_line(ctx: &mut Context, line: &str, term: &Terminal) -> (i32, Flow) {
         }
     };
     // The window may have been resized since the last command.
+    let now = Terminal::detect(true);
     let line_term = Terminal {
-        width: Terminal::detect(true).width,
+        width: now.width,
+        height: now.height,
+        pager: term.pager.clone(),
         colour: term.colour,
         prefix: String::new(),
     };

@@ -10,6 +10,7 @@
 pub mod complete;
 pub mod history;
 pub mod interactive;
+pub mod pager;
 pub mod script;
 
 use std::io::{self, IsTerminal, Write};
@@ -55,6 +56,9 @@ pub struct Cli {
     /// Never use colour (also: NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Never page tables taller than the terminal (also: EPIC_PAGER=)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// The command to run once
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -64,6 +68,11 @@ pub struct Cli {
 pub struct Terminal {
     /// Terminal width, or `None` when stdout is not a terminal.
     pub width: Option<usize>,
+    /// Terminal height, or `None` when stdout is not a terminal.
+    pub height: Option<usize>,
+    /// The pager for tables taller than the terminal (`None`: never page;
+    /// always `None` in scripts).
+    pub pager: Option<pager::Pager>,
     /// Colour allowed on stderr messages.
     pub colour: bool,
     /// Put before every error line (`FILE:LINE: ` in scripts).
@@ -73,15 +82,15 @@ pub struct Terminal {
 impl Terminal {
     /// Reads the state of this process's stdout and stderr.
     pub fn detect(no_color: bool) -> Terminal {
-        let width = if io::stdout().is_terminal() {
-            terminal_size::terminal_size()
-                .map(|(w, _)| w.0 as usize)
-                .filter(|&w| w >= 20)
+        let size = if io::stdout().is_terminal() {
+            terminal_size::terminal_size().filter(|(w, _)| w.0 >= 20)
         } else {
             None
         };
         Terminal {
-            width,
+            width: size.map(|(w, _)| w.0 as usize),
+            height: size.map(|(_, h)| h.0 as usize).filter(|&h| h > 0),
+            pager: None,
             colour: !no_color && config::colour_allowed(io::stderr().is_terminal()),
             prefix: String::new(),
         }
@@ -140,7 +149,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Err(e) => return clap_exit(&e, &args),
     };
-    let term = Terminal::detect(cli.no_color);
+    let mut term = Terminal::detect(cli.no_color);
+    if !cli.no_pager && term.width.is_some() {
+        term.pager = pager::Pager::from_env();
+    }
     let target = match &cli.db {
         Some(db) => match db.to_str() {
             Some(text) => Target::parse(text),
@@ -314,6 +326,21 @@ fn write_out(
     format: Format,
     term: &Terminal,
 ) -> io::Result<()> {
+    let pageable =
+        format == Format::Table && matches!(output, Output::Table { .. } | Output::Record(_));
+    if let (true, Some(pager), Some(height)) = (pageable, &term.pager, term.height) {
+        let mut text = Vec::new();
+        render::render(&mut text, output, format, term.width)?;
+        // Taller than the terminal (keeping a line for the next prompt).
+        if text.iter().filter(|&&b| b == b'\n').count() >= height {
+            out.flush()?;
+            if pager.page(&text).is_ok() {
+                return Ok(());
+            }
+        }
+        out.write_all(&text)?;
+        return out.flush();
+    }
     render::render(out, output, format, term.width)?;
     out.flush()
 }
@@ -336,6 +363,8 @@ mod tests {
     fn term(colour: bool, prefix: &str) -> Terminal {
         Terminal {
             width: None,
+            height: None,
+            pager: None,
             colour,
             prefix: prefix.into(),
         }

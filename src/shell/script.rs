@@ -206,8 +206,11 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
 pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: &Terminal) -> i32 {
     // A script prints no colour, whatever the terminal.
     let width = term.width;
+    // Nor a pager: nobody is there to page.
     let term = Terminal {
         width,
+        height: None,
+        pager: None,
         colour: false,
         prefix: format!("{name}: "),
     };
@@ -238,6 +241,8 @@ pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: 
         let number = lines.borrow().number;
         let line_term = Terminal {
             width,
+            height: None,
+            pager: None,
             colour: false,
             prefix: format!("{name}:{number}: "),
         };
