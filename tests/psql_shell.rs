@@ -247,3 +247,107 @@ on_both! {
         assert!(!text.contains("(30 rows)"), "{text}");
     }
 }
+
+on_both! {
+    /// `;` separates commands in scripts and `-c`; quoted it is text; the
+    /// first failing command stops the line; `--password-stdin` still takes
+    /// the next line.
+    fn semicolons_separate_commands_in_scripts(backend) {
+        let env = Env::staffed_on(backend);
+        env.login("sales1@epic.test");
+        let out = env.script(&[], "client add --name 'A; B' --email ab@client.test; client list --limit 1; whoami\n");
+        assert_ok(&out);
+        let text = stdout(&out);
+        assert!(text.starts_with("1\n"), "{text}");
+        assert!(text.contains("│ A; B ") && text.contains("(1 row)"), "{text}");
+        assert!(text.contains("sales1@epic.test"), "{text}");
+        let json = env.json(&["client", "show", "1", "--format", "json"]);
+        assert_eq!(json["full_name"], "A; B");
+
+        // The password is the next LINE, even after `;`.
+        env.run(&["logout"], "");
+        let script = format!("logout; login support1@epic.test --password-stdin; whoami\n{PASSWORD}\nwhoami --format json\n");
+        let out = env.script(&[], &script);
+        assert_ok(&out);
+        let text = stdout(&out);
+        assert_eq!(text.matches("support1@epic.test").count(), 3, "{text}");
+        assert!(!text.contains(PASSWORD) && !stderr(&out).contains(PASSWORD));
+
+        // The first failure stops the line (and the script), named by line.
+        let out = env.script(&[], "whoami\nclient show 999; version\nversion\n");
+        assert_code(&out, 6);
+        assert!(stderr(&out).starts_with("<stdin>:2: error:"), "{}", stderr(&out));
+        assert!(!stdout(&out).contains("epic "), "{}", stdout(&out));
+
+        let out = env.run(&["-c", "version; whoami"], "");
+        assert_ok(&out);
+        assert!(stdout(&out).starts_with("epic ") && stdout(&out).contains("support1@epic.test"));
+    }
+
+    /// An open quote goes on on the next lines of a script, up to a bound,
+    /// then fails naming the line it opened on.
+    fn an_open_quote_continues_on_the_next_script_line(backend) {
+        let env = Env::staffed_on(backend);
+        with_wedding(&env);
+        let out = env.script(&[], "event update 1 --notes 'first line\nsecond; line'; whoami\nevent show 1 --format json\n");
+        assert_ok(&out);
+        assert!(stdout(&out).contains("admin@epic.test"), "{}", stdout(&out));
+        let json = env.json(&["event", "show", "1", "--format", "json"]);
+        assert_eq!(json["notes"], "first line\nsecond; line");
+
+        let out = env.script(&[], "version\nclient list --search 'x\nversion\n");
+        assert_code(&out, 5);
+        let err = stderr(&out);
+        assert!(err.starts_with("<stdin>:2: error: line:"), "{err}");
+        assert!(err.contains("opened on line 2") && err.contains("end of the script"), "{err}");
+
+        let mut script = String::from("client list --search \"x\n");
+        script.push_str(&"more\n".repeat(150));
+        script.push_str("whoami\n");
+        let out = env.script(&[], &script);
+        assert_code(&out, 5);
+        let err = stderr(&out);
+        assert!(err.contains("<stdin>:1:") && err.contains("100 lines"), "{err}");
+        assert!(!stdout(&out).contains("admin@epic.test"));
+    }
+
+    /// At the keyboard (80×24): `;`, a continuation prompt for an open
+    /// quote (Ctrl-C abandons it), and `timing on|off`.
+    fn the_shell_takes_semicolons_continuations_and_timing(backend) {
+        let env = Env::staffed_on(backend);
+        with_wedding(&env);
+        let prompt = "epic admin@epic.test (management)> ";
+        let mut p = pty(&env, "", &[("NO_COLOR", "1")]);
+        p.exp_string(prompt).unwrap();
+        p.send_line("collaborator list --limit 1 --columns id; whoami").unwrap();
+        p.exp_string("(1 row)").unwrap();
+        p.exp_string("admin@epic.test").unwrap();
+        p.exp_string(prompt).unwrap();
+
+        p.send_line("event update 1 --notes 'first line").unwrap();
+        p.exp_string("epic'> ").unwrap();
+        p.send_line("second; line'; event show 1 --format json").unwrap();
+        p.exp_string("first line\\nsecond; line").unwrap();
+        p.exp_string(prompt).unwrap();
+
+        p.send_line("client list --search \"never closed").unwrap();
+        p.exp_string("epic\"> ").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string(prompt).unwrap();
+        p.send_line("version").unwrap();
+        p.exp_string("epic ").unwrap();
+        p.exp_string(prompt).unwrap();
+
+        p.send_line("timing on").unwrap();
+        p.exp_string("Timing is on.").unwrap();
+        p.send_line("whoami").unwrap();
+        p.exp_regex(r"Time: \d+\.\d{3} ms").unwrap();
+        p.send_line("timing off").unwrap();
+        p.exp_string("Timing is off.").unwrap();
+        p.exp_string(prompt).unwrap();
+        p.send_line("version; exit").unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert!(!rest.contains("Time:"), "{rest}");
+        assert!(rest.contains("epic "), "{rest}");
+    }
+}

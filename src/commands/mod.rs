@@ -79,6 +79,8 @@ pub enum Command {
     Backup(admin::BackupArgs),
     /// Print the version
     Version,
+    /// Show each command's elapsed time: `timing on`, `timing off` (alone: toggle)
+    Timing(TimingArgs),
     /// Leave the shell
     #[command(visible_alias = "quit")]
     Exit,
@@ -101,6 +103,7 @@ impl Command {
             Command::Doctor(_) => ("doctor", None),
             Command::Backup(_) => ("backup", None),
             Command::Version => ("version", None),
+            Command::Timing(_) => ("timing", None),
             Command::Exit => ("exit", None),
         };
         match verb {
@@ -183,6 +186,23 @@ impl ListOpts {
             limit: self.limit,
         }
     }
+}
+
+/// The argument of `timing`.
+#[derive(Debug, Clone, Args)]
+pub struct TimingArgs {
+    /// `on` or `off`; without it, switches
+    #[arg(value_enum)]
+    pub state: Option<OnOff>,
+}
+
+/// A setting's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
 }
 
 /// `--format` of `show` and of the commands that create a record.
@@ -376,6 +396,17 @@ pub fn execute(ctx: &mut Context, command: Command, out: &mut dyn Write) -> Resu
         Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
+        Command::Timing(args) => {
+            // A setting of this session, as psql's `\timing`: no login needed.
+            ctx.timing = match args.state {
+                Some(state) => state == OnOff::On,
+                None => !ctx.timing,
+            };
+            Output::Message(format!(
+                "Timing is {}.",
+                if ctx.timing { "on" } else { "off" }
+            ))
+        }
         Command::Exit => return Ok((Output::Nothing, Flow::Exit)),
     };
     ctx.flush_reports();

@@ -12,6 +12,7 @@ pub mod history;
 pub mod interactive;
 pub mod pager;
 pub mod script;
+pub mod split;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -179,10 +180,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let mut out = io::BufWriter::new(stdout.lock());
 
     if let Some(line) = &cli.line {
-        return match commands::parse_line(line) {
-            Ok(parsed) => run_parsed(&mut ctx, parsed, &mut out, &term).0,
-            Err(e) => report(&term, &e),
-        };
+        return run_commands(&mut ctx, line, &mut out, &term).0;
     }
     if let Some(command) = cli.command {
         let enter_shell = matches!(command, Command::Demo(_));
@@ -295,8 +293,27 @@ pub fn run_parsed(
     }
 }
 
-/// Executes one command and renders its output.
+/// Executes one command and renders its output; with `timing on`, then
+/// prints how long it took (as psql's `\timing`, also after an error).
 pub fn run_one(
+    ctx: &mut Context,
+    command: Command,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    let started = std::time::Instant::now();
+    let timed = !matches!(command, Command::Timing(_) | Command::Exit);
+    let (code, flow) = execute_and_render(ctx, command, out, term);
+    if ctx.timing && timed && flow == Flow::Continue {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Err(e) = writeln!(out, "Time: {ms:.3} ms").and_then(|()| out.flush()) {
+            return output_failure(term, e);
+        }
+    }
+    (code, flow)
+}
+
+fn execute_and_render(
     ctx: &mut Context,
     command: Command,
     out: &mut dyn Write,
@@ -318,6 +335,45 @@ pub fn run_one(
             (report(term, &e), Flow::Continue)
         }
     }
+}
+
+/// Runs the commands of one line (`;`-separated) in order, stopping at the
+/// first that fails; returns the last status. An unterminated quote is
+/// invalid input (the interactive shell and scripts ask for the next line
+/// before they get here).
+pub fn run_commands(
+    ctx: &mut Context,
+    text: &str,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    let commands = match split::split(text) {
+        split::Split::Commands(c) => c,
+        split::Split::Open(_) => {
+            // The same message as for one command.
+            return match commands::parse_line(text) {
+                Err(e) => (report_line(term, &e), Flow::Continue),
+                Ok(parsed) => run_parsed(ctx, parsed, out, term),
+            };
+        }
+    };
+    let mut last = (0, Flow::Continue);
+    for command in commands {
+        last = match commands::parse_line(&command) {
+            Ok(parsed) => run_parsed(ctx, parsed, out, term),
+            Err(e) => (report_line(term, &e), Flow::Continue),
+        };
+        if last.0 != 0 || last.1 == Flow::Exit {
+            break;
+        }
+    }
+    last
+}
+
+/// A line that does not parse: printed, not sent to Sentry.
+fn report_line(term: &Terminal, e: &Error) -> i32 {
+    term.error(e);
+    e.exit_code().code()
 }
 
 fn write_out(
