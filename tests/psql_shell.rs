@@ -21,7 +21,7 @@ fn pty(env: &Env, args: &str, extra: &[(&str, &str)]) -> PtySession {
         cmd.env(key, value);
     }
     let options = Options::new()
-        .timeout_ms(Some(15_000))
+        .timeout_ms(Some(30_000))
         .strip_ansi_escape_codes(true);
     spawn_with_options(cmd, options).expect("spawn epic in a pty")
 }
@@ -212,7 +212,7 @@ on_both! {
             .arg(env!("CARGO_BIN_EXE_epic"))
             .env("TERM", "xterm")
             .env("EPIC_PAGER", "head -n 2");
-        let options = Options::new().timeout_ms(Some(15_000)).strip_ansi_escape_codes(true);
+        let options = Options::new().timeout_ms(Some(30_000)).strip_ansi_escape_codes(true);
         let mut p = spawn_with_options(cmd, options).unwrap();
         let text = utf8(&p.exp_eof().unwrap());
         assert!(text.contains("STATUS=0"), "{text}");
@@ -239,7 +239,7 @@ on_both! {
                 .env("PATH", path)
                 .env_remove("PAGER")
                 .env_remove("EPIC_PAGER");
-            let options = Options::new().timeout_ms(Some(15_000)).strip_ansi_escape_codes(true);
+            let options = Options::new().timeout_ms(Some(30_000)).strip_ansi_escape_codes(true);
             spawn_with_options(cmd, options).unwrap()
         };
         let text = utf8(&p.exp_eof().unwrap());
@@ -335,7 +335,7 @@ on_both! {
         p.send_control('c').unwrap();
         p.exp_string(prompt).unwrap();
         p.send_line("version").unwrap();
-        p.exp_string("epic ").unwrap();
+        p.exp_string(concat!("epic ", env!("CARGO_PKG_VERSION"))).unwrap();
         p.exp_string(prompt).unwrap();
 
         p.send_line("timing on").unwrap();
