@@ -49,6 +49,7 @@ pub fn cells<T: Tabular>(row: &T, keys: &[&str]) -> Vec<String> {
 mod cells;
 mod csv_cell;
 mod csv_row;
+mod expanded;
 mod grid;
 
 /// What a command produced.
@@ -71,7 +72,7 @@ pub enum Output {
     /// streamed by [`Stream`] instead).
     Table {
         /// The header.
-        keys: &'static [&'static str],
+        keys: Vec<&'static str>,
         /// One vector of cells per row, in `keys` order.
         rows: Vec<Vec<String>>,
     },
@@ -104,11 +105,7 @@ pub enum Stream<'a> {
 
 impl<'a> Stream<'a> {
     /// A stream of rows with `keys` in `format` (JSON, else CSV).
-    pub fn new(
-        out: &'a mut dyn Write,
-        format: Format,
-        keys: &'static [&'static str],
-    ) -> io::Result<Self> {
+    pub fn new(out: &'a mut dyn Write, format: Format, keys: &[&str]) -> io::Result<Self> {
         if format == Format::Json {
             return Ok(Stream::Json { out, rows: 0 });
         }
@@ -181,7 +178,7 @@ pub fn render(
                     *cell = escaped;
                 }
             }
-            grid::print(out, keys, &mut rows, width)
+            grid::print(out, &keys, &rows, width)
         }
     }
 }
@@ -230,7 +227,7 @@ fn vertical(out: &mut dyn Write, record: &Record, width: Option<usize>) -> io::R
         // Notes keep their lines; every other hidden character is escaped.
         let mut text = visible::escape_keeping(&cell_text(key, Some(value)), &['\n']).into_owned();
         if let Some(room) = room {
-            text = wrap(&text, room);
+            text = expanded::wrap(&text, room).join("\n");
         }
         t.add_row(Row::new(vec![Cell::new(key), Cell::new(&text)]));
     }
@@ -255,22 +252,6 @@ fn boxed() -> format::TableFormat {
         )
         .padding(1, 1)
         .build()
-}
-
-/// Breaks `text` into lines of at most `room` columns (for the vertical view).
-fn wrap(text: &str, room: usize) -> String {
-    let mut lines = Vec::new();
-    for line in text.lines() {
-        let mut current = String::new();
-        for ch in line.chars() {
-            if (current.as_str().width() + ch.to_string().as_str().width()) > room {
-                lines.push(std::mem::take(&mut current));
-            }
-            current.push(ch);
-        }
-        lines.push(current);
-    }
-    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -166,7 +166,14 @@ fn error_messages_never_echo_raw_input() {
             2,
         ),
         (
+            // `;` ends a command, as in psql: the rest is the next command
+            // (never run: the first one failed). Quoted, it is a word.
             vec!["-c", "client \u{1b}]0;x\u{7}"],
+            "unrecognized subcommand '\\e]0'",
+            2,
+        ),
+        (
+            vec!["-c", "client '\u{1b}]0;x\u{7}'"],
             "unrecognized subcommand '\\e]0;x\\x07'",
             2,
         ),

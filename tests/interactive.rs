@@ -113,8 +113,11 @@ fn a_session_at_the_keyboard() {
     p.exp_string("unrecognized subcommand 'frobnicate'")
         .unwrap();
     p.exp_string(ADMIN_PROMPT).unwrap();
+    // An open quote is not an error but a continuation line (as in
+    // psql); Ctrl-C abandons the whole command.
     p.send_line("client add --name 'unterminated").unwrap();
-    p.exp_string("unterminated quote").unwrap();
+    p.exp_string("epic'> ").unwrap();
+    p.send_control('c').unwrap();
     p.exp_string(ADMIN_PROMPT).unwrap();
     p.send_line("version").unwrap();
     p.exp_string("epic 0.1.0").unwrap();

@@ -138,7 +138,6 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
-            let format = args.opts.format;
             ctx.read(|c, actor| {
                 let sales_contact_id = match (&args.sales, args.mine) {
                     (Some(key), _) => Some(c.find_collaborator(key)?.id),
@@ -149,7 +148,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     sales_contact_id,
                     search: args.search.clone(),
                 };
-                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
+                super::list_rows(out, &args.opts, KEYS, TABLE_KEYS, |visit| {
                     c.each_client(&filter, &q, visit)
                 })
             })

@@ -126,10 +126,9 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                 .map(|d| Department::parse("--department", d))
                 .transpose()?;
             let q = args.opts.query();
-            let format = args.opts.format;
             ctx.read(|c, _| {
                 let rows = c.list_collaborators(department, args.search.as_deref(), &q)?;
-                super::list_rows(out, format, KEYS, KEYS, |visit| {
+                super::list_rows(out, &args.opts, KEYS, KEYS, |visit| {
                     rows.into_iter().try_for_each(visit)
                 })
             })

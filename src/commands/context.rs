@@ -67,6 +67,8 @@ pub struct Context {
     hold_reports: bool,
     /// Who the last successful command ran as (for the prompt).
     pub last_actor: Option<Actor>,
+    /// `timing on`: the shell prints each command's elapsed time.
+    pub timing: bool,
 }
 
 impl std::fmt::Debug for Context {
@@ -148,6 +150,7 @@ impl Context {
             reports: Vec::new(),
             hold_reports: false,
             last_actor: None,
+            timing: false,
         }
     }
 

@@ -146,7 +146,6 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
-            let format = args.opts.format;
             ctx.read(|c, actor| {
                 if let Some(id) = args.client {
                     c.client(id)?; // an unknown client is an error, not an empty list
@@ -157,7 +156,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     sales_contact_id: args.mine.then_some(actor.id),
                     client_id: args.client,
                 };
-                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
+                super::list_rows(out, &args.opts, KEYS, TABLE_KEYS, |visit| {
                     c.each_contract(&filter, &q, visit)
                 })
             })

@@ -174,7 +174,6 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                 // stop at --limit instead of sorting every future event.
                 q.sort = Some(crate::store::SortKey::parse("start"));
             }
-            let format = args.opts.format;
             ctx.read(|c, actor| {
                 if let Some(id) = args.contract {
                     c.contract(id)?; // an unknown contract is an error, not an empty list
@@ -190,7 +189,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
                 };
-                super::list_rows(out, format, KEYS, TABLE_KEYS, |visit| {
+                super::list_rows(out, &args.opts, KEYS, TABLE_KEYS, |visit| {
                     c.each_event(&filter, &q, visit)
                 })
             })

@@ -88,6 +88,8 @@ pub enum Command {
     Man,
     /// Print the version
     Version,
+    /// Show each command's elapsed time: `timing on`, `timing off` (alone: toggle)
+    Timing(TimingArgs),
     /// Leave the shell
     #[command(visible_alias = "quit")]
     Exit,
@@ -156,7 +158,7 @@ pub(crate) fn parse_id(text: &str) -> std::result::Result<i64, String> {
     }
 }
 
-/// `--sort`, `--limit` and `--format` of every `list`.
+/// `--sort`, `--limit`, `--columns` and `--format` of every `list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListOpts {
     /// Sort by this output key; prefix `-` for descending (e.g. `-created_at`)
@@ -165,12 +167,43 @@ pub struct ListOpts {
     /// Show at most N rows
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<u32>,
+    /// Show only these output keys, in this order (e.g. `id,name,start`)
+    #[arg(long, value_name = "KEY,...", value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 impl ListOpts {
+    /// The keys `--columns` picked among `keys` (the list's output keys), in
+    /// the order given, or `None` without `--columns`. An unknown key is
+    /// invalid input naming `--columns` and listing the valid ones.
+    pub fn columns(&self, keys: &[&'static str]) -> Result<Option<Vec<&'static str>>> {
+        if self.columns.is_empty() {
+            return Ok(None);
+        }
+        let mut picked = Vec::with_capacity(self.columns.len());
+        for name in &self.columns {
+            let name = name.trim();
+            match keys.iter().find(|k| **k == name) {
+                Some(key) if !picked.contains(key) => picked.push(*key),
+                Some(_) => {}
+                None => {
+                    return Err(Error::invalid(
+                        "--columns",
+                        format!(
+                            "unknown column '{}'; valid columns: {}",
+                            crate::domain::visible::escape(name),
+                            keys.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Some(picked))
+    }
+
     /// The store's view of the sort and limit.
     pub fn query(&self) -> ListQuery {
         ListQuery {
@@ -178,6 +211,23 @@ impl ListOpts {
             limit: self.limit,
         }
     }
+}
+
+/// The argument of `timing`.
+#[derive(Debug, Clone, Args)]
+pub struct TimingArgs {
+    /// `on` or `off`; without it, switches
+    #[arg(value_enum)]
+    pub state: Option<OnOff>,
+}
+
+/// A setting's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
 }
 
 /// `--format` of `show` and of the commands that create a record.
@@ -302,7 +352,7 @@ pub enum Flow {
 pub(crate) fn stream<T: serde::Serialize>(
     out: &mut dyn Write,
     format: Format,
-    keys: &'static [&'static str],
+    keys: &[&str],
     each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
 ) -> Result<Output> {
     let write_error = |e| Error::io("writing the output", e);
@@ -312,27 +362,45 @@ pub(crate) fn stream<T: serde::Serialize>(
     Ok(Output::Nothing)
 }
 
-/// A list in `format`: table cells collected for [`Output::Table`] (only
-/// the shown keys, never the whole records), or JSON/CSV streamed to `out`.
+/// A list as `opts` asks: table cells collected for [`Output::Table`]
+/// (only the shown keys, never the whole records), or JSON/CSV streamed to
+/// `out`. The shown keys are `table_keys`, or those of `--columns` (any of
+/// `keys`, in every format).
 pub(crate) fn list_rows<T: serde::Serialize + crate::render::Tabular>(
     out: &mut dyn Write,
-    format: Format,
+    opts: &ListOpts,
     keys: &'static [&'static str],
     table_keys: &'static [&'static str],
     each: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>,
 ) -> Result<Output> {
-    if format != Format::Table {
-        return stream(out, format, keys, each);
+    let columns = opts.columns(keys)?;
+    match (opts.format, columns) {
+        (Format::Table, columns) => {
+            let shown = columns.unwrap_or_else(|| table_keys.to_vec());
+            let mut rows = Vec::new();
+            each(&mut |row| {
+                rows.push(crate::render::cells(&row, &shown));
+                Ok(())
+            })?;
+            Ok(Output::Table { keys: shown, rows })
+        }
+        (format, None) => stream(out, format, keys, each),
+        (format, Some(shown)) => {
+            // Only the picked keys of each record, in the order asked.
+            let write_error = |e| Error::io("writing the output", e);
+            let mut rows = crate::render::Stream::new(out, format, &shown).map_err(write_error)?;
+            each(&mut |row: T| {
+                let full = crate::render::record(&row);
+                let picked: crate::render::Record = shown
+                    .iter()
+                    .map(|k| (k.to_string(), full.get(*k).cloned().unwrap_or_default()))
+                    .collect();
+                rows.push(&picked).map_err(write_error)
+            })?;
+            rows.finish().map_err(write_error)?;
+            Ok(Output::Nothing)
+        }
     }
-    let mut rows = Vec::new();
-    each(&mut |row| {
-        rows.push(crate::render::cells(&row, table_keys));
-        Ok(())
-    })?;
-    Ok(Output::Table {
-        keys: table_keys,
-        rows,
-    })
 }
 
 /// Runs one command and returns what to print. Large lists in JSON or CSV
@@ -361,6 +429,17 @@ pub fn execute(
         // (its global flags too); nothing to do against the database.
         Command::Completions(_) | Command::Man => Output::Nothing,
         Command::Version => Output::Message(format!("epic {}", env!("CARGO_PKG_VERSION"))),
+        Command::Timing(args) => {
+            // A setting of this session, as psql's `\timing`: no login needed.
+            ctx.timing = match args.state {
+                Some(state) => state == OnOff::On,
+                None => !ctx.timing,
+            };
+            Output::Message(format!(
+                "Timing is {}.",
+                if ctx.timing { "on" } else { "off" }
+            ))
+        }
         Command::Exit => return Ok((Output::Nothing, Flow::Exit)),
     };
     ctx.flush_reports();

@@ -904,6 +904,7 @@ fn every_command_is_named_by_clap_and_keeps_its_format() {
         ("completions zsh", "completions", Format::Table),
         ("man", "man", Format::Table),
         ("version", "version", Format::Table),
+        ("timing on", "timing", Format::Table),
         ("quit", "exit", Format::Table),
     ];
     let mut seen = std::collections::BTreeSet::new();

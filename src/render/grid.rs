@@ -6,14 +6,15 @@
 
 use std::io::{self, Write};
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
-/// Prints `rows` under the `keys` header, fitted to `width` columns when the
-/// output is a terminal, then `(N rows)`.
+/// Prints `rows` under the `keys` header, then `(N rows)`. On a terminal
+/// (`width` given) a table wider than it becomes expanded records instead:
+/// nothing is ever cut.
 pub fn print(
     out: &mut dyn Write,
     keys: &[&str],
-    rows: &mut [Vec<String>],
+    rows: &[Vec<String>],
     width: Option<usize>,
 ) -> io::Result<()> {
     let mut widths: Vec<usize> = keys.iter().map(|k| k.width()).collect();
@@ -22,24 +23,13 @@ pub fn print(
             *w = (*w).max(cell.width());
         }
     }
-    let mut keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    if let Some(width) = width {
-        fit(&mut widths, width);
-        for (key, &w) in keys.iter_mut().zip(&widths) {
-            if key.width() > w {
-                *key = truncate(key, w);
-            }
-        }
-        for row in rows.iter_mut() {
-            for (cell, &w) in row.iter_mut().zip(&widths) {
-                if cell.width() > w {
-                    *cell = truncate(cell, w);
-                }
-            }
-        }
+    if let Some(width) = width
+        && table_width(&widths) > width
+    {
+        return super::expanded::print(out, keys, rows, width);
     }
     rule(out, &widths, ['┌', '┬', '┐'])?;
-    line(out, &widths, keys.iter().map(String::as_str))?;
+    line(out, &widths, keys.iter().copied())?;
     rule(out, &widths, ['├', '┼', '┤'])?;
     for row in rows.iter() {
         line(out, &widths, row.iter().map(String::as_str))?;
@@ -75,34 +65,8 @@ fn line<'a>(
     out.write_all(b"\n")
 }
 
-/// Shrinks the widest columns, one column at a time and never below 4
-/// (headers are cut too), until the table fits in `width` terminal columns.
-fn fit(widths: &mut [usize], width: usize) {
-    // Each column costs its width plus 3 (padding and separator), plus 1.
-    let total = |w: &[usize]| w.iter().sum::<usize>() + 3 * w.len() + 1;
-    while total(widths) > width {
-        let Some((i, &widest)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-            return;
-        };
-        if widest <= 4 {
-            return; // too many columns for this terminal; let it wrap
-        }
-        widths[i] = widest - 1;
-    }
-}
-
-/// Cuts `text` to `width` columns, ending with `…`.
-pub fn truncate(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(ch);
-    }
-    out.push('…');
-    out
+/// The width of the boxed table: each column costs its width plus 3
+/// (padding and separator), plus 1 for the left border.
+fn table_width(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + 3 * widths.len() + 1
 }

@@ -62,7 +62,7 @@ fn text(output: Output, format: Format, width: Option<usize>) -> String {
 
 fn table() -> Output {
     Output::Table {
-        keys: TABLE_KEYS,
+        keys: TABLE_KEYS.to_vec(),
         rows: rows().iter().map(|r| cells(r, TABLE_KEYS)).collect(),
     }
 }
@@ -116,14 +116,24 @@ fn tables_show_the_table_keys_and_never_cut_when_piped() {
         .map(unicode_width::UnicodeWidthStr::width)
         .collect();
     assert!(widths.windows(2).all(|w| w[0] == w[1]), "{out}");
-    // Fitting a narrow terminal cuts values with an ellipsis.
+    // A table that fits the terminal stays a table.
+    assert_eq!(text(table(), Format::Table, Some(80)), out);
+    // Too wide for the terminal: expanded records (psql's `\x auto`),
+    // every value whole, nothing cut.
     let narrow = text(table(), Format::Table, Some(34));
-    assert!(narrow.contains('…'), "{narrow}");
+    assert!(!narrow.contains('…'), "{narrow}");
+    assert!(narrow.starts_with("-[ RECORD 1 ]"), "{narrow}");
+    assert!(narrow.contains("-[ RECORD 2 ]"), "{narrow}");
+    assert!(
+        narrow.contains("created_at | 2021-04-18 10:00\n"),
+        "{narrow}"
+    );
+    assert!(narrow.ends_with("(2 rows)\n"), "{narrow}");
     for line in narrow.lines() {
         assert!(unicode_width::UnicodeWidthStr::width(line) <= 34, "{line}");
     }
     let empty = Output::Table {
-        keys: TABLE_KEYS,
+        keys: TABLE_KEYS.to_vec(),
         rows: vec![],
     };
     assert!(text(empty, Format::Table, None).ends_with("(0 rows)\n"));
@@ -158,16 +168,50 @@ fn created_prints_the_id_or_the_record_in_json_and_show_is_vertical() {
 }
 
 #[test]
-fn truncation_counts_display_columns() {
-    assert_eq!(grid::truncate("abcdef", 4), "abc…");
-    assert_eq!(grid::truncate("日本語テキスト", 5), "日本…");
+fn wrapping_never_splits_a_word_and_counts_display_columns() {
+    let notes = "Wedding starts at 3PM, by the river. Catering is organized";
+    let lines = expanded::wrap(notes, 12);
+    assert_eq!(
+        lines,
+        [
+            "Wedding",
+            "starts at",
+            "3PM, by the",
+            "river.",
+            "Catering is",
+            "organized"
+        ]
+    );
+    assert_eq!(lines.join(" "), notes);
+    // Wide characters count two columns; only a word longer than a whole
+    // line is ever broken.
+    assert_eq!(expanded::wrap("日本語 テキスト", 8), ["日本語", "テキスト"]);
+    assert_eq!(expanded::wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(expanded::wrap("a\nb", 10), ["a", "b"]);
+    assert_eq!(expanded::wrap("", 10), [""]);
+}
+
+#[test]
+fn show_wraps_values_at_spaces() {
+    let record = json!({"id": 7, "notes": "Kate needs to organize the DJ for after party."})
+        .as_object()
+        .unwrap()
+        .clone();
+    let shown = text(Output::Record(record), Format::Table, Some(30));
+    let words = ["Kate", "needs", "organize", "party."];
+    for line in shown.lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 30, "{shown}");
+    }
+    for w in words {
+        assert!(shown.contains(w), "{w} was split:\n{shown}");
+    }
 }
 
 #[test]
 fn nothing_hidden_reaches_the_output_raw() {
     let raw = "x\u{1b}[2J\u{200E}\u{7}";
     let table = Output::Table {
-        keys: TABLE_KEYS,
+        keys: TABLE_KEYS.to_vec(),
         rows: vec![vec!["1".into(), raw.into(), "a\nb".into()]],
     };
     let out = text(table, Format::Table, None);

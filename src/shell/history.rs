@@ -44,6 +44,12 @@ pub fn should_record(line: &str, previous: Option<&str>, tree: &Command) -> bool
 /// given a value (`--password=x`, or `--password x` where no such
 /// value-less flag exists in the tree, e.g. a mistyped `--password-stdin`).
 pub fn carries_secret(line: &str, tree: &Command) -> bool {
+    // Each of `a; login b` counts: one secret keeps the whole line out.
+    if let super::split::Split::Commands(commands) = super::split::split(line)
+        && commands.len() > 1
+    {
+        return commands.iter().any(|c| carries_secret(c, tree));
+    }
     let words = words(line);
     if matches!(words.first().map(String::as_str), Some("login" | "passwd")) {
         return true;
@@ -227,6 +233,8 @@ mod tests {
     fn secrets_are_not() {
         assert!(!record("login alice@epic.test", None));
         assert!(!record("login", None));
+        assert!(!record("whoami; login alice@epic.test", None));
+        assert!(!record("version ;passwd --password-stdin", None));
         assert!(!record("passwd --password-stdin", None));
         assert!(!record(&format!("whoami {TOKEN}"), None));
         assert!(!record(&format!("client list --sales={TOKEN}"), None));

@@ -24,8 +24,8 @@ use rustyline::history::FileHistory;
 
 use super::complete::EpicHelper;
 use super::history::HistoryFile;
-use super::{Terminal, run_parsed};
-use crate::commands::{self, Actor, Context, Flow};
+use super::{Terminal, run_commands};
+use crate::commands::{Actor, Context, Flow};
 use crate::domain::visible;
 
 /// How many lines the history keeps.
@@ -56,14 +56,29 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
         eprintln!("warning: {e}; the shell starts logged out");
     }
     refresh(ctx, &mut editor);
+    // The lines of a command whose quote is still open (psql's
+    // continuation lines), joined by `\n`.
+    let mut pending = String::new();
     loop {
-        let (plain, coloured) = prompt(ctx.last_actor.as_ref(), Utc::now());
+        let (plain, coloured) = match super::split::split(&pending) {
+            super::split::Split::Open(open) if !pending.is_empty() => continuation(open),
+            _ => prompt(ctx.last_actor.as_ref(), Utc::now()),
+        };
         if let Some(helper) = editor.helper_mut() {
             helper.set_prompt(plain.clone(), coloured);
         }
         let line = match editor.readline(&plain) {
             Ok(line) => line,
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C abandons the whole command, continuation lines too.
+            Err(ReadlineError::Interrupted) => {
+                pending.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) if !pending.is_empty() => {
+                pending.clear();
+                eprintln!("error: line: unterminated quote; the command was abandoned");
+                continue;
+            }
             Err(ReadlineError::Eof) => {
                 if io::stderr().is_terminal() {
                     eprintln!();
@@ -75,13 +90,33 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
                 return 1;
             }
         };
-        history.record(&mut editor, &line);
-        let (code, flow) = run_line(ctx, &line, term);
+        let text = if pending.is_empty() {
+            line
+        } else {
+            format!("{pending}\n{line}")
+        };
+        if let super::split::Split::Open(_) = super::split::split(&text)
+            && text.len() <= super::script::MAX_LINE
+        {
+            pending = text;
+            continue;
+        }
+        pending.clear();
+        history.record(&mut editor, &text);
+        let (code, flow) = run_line(ctx, &text, term);
         if flow == Flow::Exit {
             return code;
         }
         refresh(ctx, &mut editor);
     }
+}
+
+/// The prompt of a continuation line, naming what is still open, as psql's
+/// `epic'> `.
+fn continuation(open: char) -> (String, String) {
+    let mark = if open == '\\' { '-' } else { open };
+    let plain = format!("epic{mark}> ");
+    (plain.clone(), plain)
 }
 
 fn editor(colour: bool) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
@@ -103,25 +138,21 @@ fn editor(colour: bool) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
     Ok(editor)
 }
 
-/// Parses and runs one line, its output through a locked, buffered stdout
-/// flushed at the end of the command.
+/// Runs the commands of one line (`;`-separated, stopping at the first that
+/// fails), its output through a locked, buffered stdout flushed after each.
 fn run_line(ctx: &mut Context, line: &str, term: &Terminal) -> (i32, Flow) {
-    let parsed = match commands::parse_line(line.trim()) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            term.error(&e);
-            return (e.exit_code().code(), Flow::Continue);
-        }
-    };
     // The window may have been resized since the last command.
+    let now = Terminal::detect(true);
     let line_term = Terminal {
-        width: Terminal::detect(true).width,
+        width: now.width,
+        height: now.height,
+        pager: term.pager.clone(),
         colour: term.colour,
         prefix: String::new(),
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    run_parsed(ctx, parsed, &mut out, &line_term)
+    run_commands(ctx, line, &mut out, &line_term)
 }
 
 /// Re-reads the session for the prompt and the collaborator emails for

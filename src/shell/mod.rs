@@ -11,7 +11,9 @@ pub mod complete;
 pub mod docs;
 pub mod history;
 pub mod interactive;
+pub mod pager;
 pub mod script;
+pub mod split;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -56,6 +58,9 @@ pub struct Cli {
     /// Never use colour (also: NO_COLOR)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Never page tables taller than the terminal (also: EPIC_PAGER=)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// The command to run once
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -65,6 +70,11 @@ pub struct Cli {
 pub struct Terminal {
     /// Terminal width, or `None` when stdout is not a terminal.
     pub width: Option<usize>,
+    /// Terminal height, or `None` when stdout is not a terminal.
+    pub height: Option<usize>,
+    /// The pager for tables taller than the terminal (`None`: never page;
+    /// always `None` in scripts).
+    pub pager: Option<pager::Pager>,
     /// Colour allowed on stderr messages.
     pub colour: bool,
     /// Put before every error line (`FILE:LINE: ` in scripts).
@@ -74,15 +84,15 @@ pub struct Terminal {
 impl Terminal {
     /// Reads the state of this process's stdout and stderr.
     pub fn detect(no_color: bool) -> Terminal {
-        let width = if io::stdout().is_terminal() {
-            terminal_size::terminal_size()
-                .map(|(w, _)| w.0 as usize)
-                .filter(|&w| w >= 20)
+        let size = if io::stdout().is_terminal() {
+            terminal_size::terminal_size().filter(|(w, _)| w.0 >= 20)
         } else {
             None
         };
         Terminal {
-            width,
+            width: size.map(|(w, _)| w.0 as usize),
+            height: size.map(|(_, h)| h.0 as usize).filter(|&h| h > 0),
+            pager: None,
             colour: !no_color && config::colour_allowed(io::stderr().is_terminal()),
             prefix: String::new(),
         }
@@ -147,7 +157,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
         Err(e) => return clap_exit(&e, &args),
     };
-    let term = Terminal::detect(cli.no_color);
+    let mut term = Terminal::detect(cli.no_color);
+    if !cli.no_pager && term.width.is_some() {
+        term.pager = pager::Pager::from_env();
+    }
     let target = match &cli.db {
         Some(db) => match db.to_str() {
             Some(text) => Target::parse(text),
@@ -174,10 +187,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let mut out = io::BufWriter::new(stdout.lock());
 
     if let Some(line) = &cli.line {
-        return match commands::parse_line(line) {
-            Ok(parsed) => run_parsed(&mut ctx, parsed, &mut out, &term).0,
-            Err(e) => report(&term, &e),
-        };
+        return run_commands(&mut ctx, line, &mut out, &term).0;
     }
     if let Some(command) = cli.command.take() {
         let enter_shell = matches!(command, Command::Demo(_));
@@ -291,8 +301,27 @@ pub fn run_parsed(
     }
 }
 
-/// Executes one command and renders its output.
+/// Executes one command and renders its output; with `timing on`, then
+/// prints how long it took (as psql's `\timing`, also after an error).
 pub fn run_one(
+    ctx: &mut Context,
+    invocation: commands::Invocation,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    let started = std::time::Instant::now();
+    let timed = !matches!(invocation.command, Command::Timing(_) | Command::Exit);
+    let (code, flow) = execute_and_render(ctx, invocation, out, term);
+    if ctx.timing && timed && flow == Flow::Continue {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Err(e) = writeln!(out, "Time: {ms:.3} ms").and_then(|()| out.flush()) {
+            return output_failure(term, e);
+        }
+    }
+    (code, flow)
+}
+
+fn execute_and_render(
     ctx: &mut Context,
     invocation: commands::Invocation,
     out: &mut dyn Write,
@@ -367,12 +396,66 @@ fn created_message(command: &str, id: i64, record: &render::Record) -> String {
     message
 }
 
+/// Runs the commands of one line (`;`-separated) in order, stopping at the
+/// first that fails; returns the last status. An unterminated quote is
+/// invalid input (the interactive shell and scripts ask for the next line
+/// before they get here).
+pub fn run_commands(
+    ctx: &mut Context,
+    text: &str,
+    out: &mut dyn Write,
+    term: &Terminal,
+) -> (i32, Flow) {
+    let commands = match split::split(text) {
+        split::Split::Commands(c) => c,
+        split::Split::Open(_) => {
+            // The same message as for one command.
+            return match commands::parse_line(text) {
+                Err(e) => (report_line(term, &e), Flow::Continue),
+                Ok(parsed) => run_parsed(ctx, parsed, out, term),
+            };
+        }
+    };
+    let mut last = (0, Flow::Continue);
+    for command in commands {
+        last = match commands::parse_line(&command) {
+            Ok(parsed) => run_parsed(ctx, parsed, out, term),
+            Err(e) => (report_line(term, &e), Flow::Continue),
+        };
+        if last.0 != 0 || last.1 == Flow::Exit {
+            break;
+        }
+    }
+    last
+}
+
+/// A line that does not parse: printed, not sent to Sentry.
+fn report_line(term: &Terminal, e: &Error) -> i32 {
+    term.error(e);
+    e.exit_code().code()
+}
+
 fn write_out(
     out: &mut dyn Write,
     output: Output,
     format: Format,
     term: &Terminal,
 ) -> io::Result<()> {
+    let pageable =
+        format == Format::Table && matches!(output, Output::Table { .. } | Output::Record(_));
+    if let (true, Some(pager), Some(height)) = (pageable, &term.pager, term.height) {
+        let mut text = Vec::new();
+        render::render(&mut text, output, format, term.width)?;
+        // Taller than the terminal (keeping a line for the next prompt).
+        if text.iter().filter(|&&b| b == b'\n').count() >= height {
+            out.flush()?;
+            if pager.page(&text).is_ok() {
+                return Ok(());
+            }
+        }
+        out.write_all(&text)?;
+        return out.flush();
+    }
     render::render(out, output, format, term.width)?;
     out.flush()
 }
@@ -395,6 +478,8 @@ mod tests {
     fn term(colour: bool, prefix: &str) -> Terminal {
         Terminal {
             width: None,
+            height: None,
+            pager: None,
             colour,
             prefix: prefix.into(),
         }

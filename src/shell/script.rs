@@ -14,7 +14,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
 
-use super::{Terminal, run_parsed};
+use super::{Terminal, run_parsed, split};
 use crate::commands::{self, Context, Flow};
 use crate::error::{Error, Result};
 
@@ -206,8 +206,11 @@ pub fn run_file(ctx: &mut Context, path: &Path, options: Options, term: &Termina
 pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: &Terminal) -> i32 {
     // A script prints no colour, whatever the terminal.
     let width = term.width;
+    // Nor a pager: nobody is there to page.
     let term = Terminal {
         width,
+        height: None,
+        pager: None,
         colour: false,
         prefix: format!("{name}: "),
     };
@@ -238,35 +241,57 @@ pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: 
         let number = lines.borrow().number;
         let line_term = Terminal {
             width,
+            height: None,
+            pager: None,
             colour: false,
             prefix: format!("{name}:{number}: "),
         };
-        let mut secret_lines = 0;
-        let parsed = line.and_then(|text| {
+        let secret_lines;
+        // A quote left open goes on on the next lines, up to a bound.
+        let line = line.and_then(|text| continue_quote(&lines, text, number));
+        let end = lines.borrow().number;
+        let commands = line.map(|text| {
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
-                Ok(commands::ParsedLine::Empty)
-            } else {
-                secret_lines = password_lines(text);
-                commands::parse_line(text)
+                return Vec::new();
+            }
+            match split::split(text) {
+                split::Split::Commands(commands) => commands,
+                // Still open (a `--password-stdin` line, or the end of the
+                // script): the one command's parse error says so.
+                split::Split::Open(_) => vec![text.to_string()],
             }
         });
-        if parsed.is_err() && secret_lines == 0 {
-            // A line that could not even be decoded (NUL, not UTF-8, too
-            // long): its raw bytes tell whether it took password lines.
-            let l = lines.borrow();
-            secret_lines = usize::from(l.wants_password) * (1 + usize::from(l.passwd));
-        }
-        let (code, flow) = match parsed {
-            Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
+        let (code, flow) = match commands {
+            Ok(commands) => {
+                secret_lines = commands.iter().map(|c| password_lines(c)).sum();
+                let mut last = (0, Flow::Continue);
+                for command in &commands {
+                    last = match commands::parse_line(command) {
+                        Ok(parsed) => run_parsed(ctx, parsed, &mut out, &line_term),
+                        Err(e) => {
+                            line_term.error(&e);
+                            (e.exit_code().code(), Flow::Continue)
+                        }
+                    };
+                    if last.0 != 0 || last.1 == Flow::Exit {
+                        break;
+                    }
+                }
+                last
+            }
             Err(e) => {
+                // A line that could not even be decoded (NUL, not UTF-8, too
+                // long): its raw bytes tell whether it took password lines.
+                let l = lines.borrow();
+                secret_lines = usize::from(l.wants_password) * (1 + usize::from(l.passwd));
                 line_term.error(&e);
                 (e.exit_code().code(), Flow::Continue)
             }
         };
         // Skip the password lines the command did not read (it failed
         // first, or printed help): a password is never run as a command.
-        let read = lines.borrow().number - number;
+        let read = lines.borrow().number - end;
         for _ in read..secret_lines {
             let _ = lines.borrow_mut().next_line();
         }
@@ -299,6 +324,53 @@ pub fn run(ctx: &mut Context, lines: Lines, name: &str, options: Options, term: 
         }
     }
     status
+}
+
+/// How many lines one command may span when a quote is left open.
+pub const MAX_CONTINUATION: usize = 100;
+
+/// `text` (line `number`) joined with the lines that close the quote it
+/// leaves open, as the interactive shell asks for them: at most
+/// [`MAX_CONTINUATION`] lines and [`MAX_LINE`] bytes, else an error naming
+/// the line the quote opened on. A line holding `--password` never takes
+/// the next line (it is the password), whatever its quotes.
+fn continue_quote(lines: &RefCell<Lines>, mut text: String, number: usize) -> Result<String> {
+    loop {
+        let split::Split::Open(open) = split::split(&text) else {
+            return Ok(text);
+        };
+        if text.trim_start().starts_with('#') || text.contains(PASSWORD_FLAG) {
+            return Ok(text);
+        }
+        let what = if open == '\\' {
+            "a trailing backslash".to_string()
+        } else {
+            format!("the quote {open} opened on line {number}")
+        };
+        let taken = lines.borrow().number - number + 1;
+        if taken >= MAX_CONTINUATION || text.len() > MAX_LINE {
+            return Err(Error::invalid(
+                "line",
+                format!(
+                    "{what} is not closed within {MAX_CONTINUATION} lines or {} KiB",
+                    MAX_LINE / 1024
+                ),
+            ));
+        }
+        let next = lines.borrow_mut().next_line();
+        match next {
+            None => {
+                return Err(Error::invalid(
+                    "line",
+                    format!("{what} is not closed by the end of the script"),
+                ));
+            }
+            Some(more) => {
+                text.push('\n');
+                text.push_str(&more?);
+            }
+        }
+    }
 }
 
 /// How many of the following lines a `--password-stdin` command takes from
