@@ -12,7 +12,8 @@
 //!   exceed the amount due cannot both commit; a collaborator deleted
 //!   mid-command is seen or the command is retried): on a serialization
 //!   failure or a deadlock (SQLSTATE 40001/40P01) the whole command runs
-//!   again, transparently, a few times. Reads are one `REPEATABLE READ`,
+//!   again, transparently (capped exponential backoff with jitter, for up
+//!   to 10 s). Reads are one `REPEATABLE READ`,
 //!   read-only snapshot.
 //! * A connection lost mid-command rolls the command back (the server does)
 //!   and says so; the next command opens a new connection.
@@ -170,11 +171,19 @@ impl Conn {
     }
 
     fn attempt<T>(&mut self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
+        self.transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", |db| f(db))
+    }
+
+    /// Runs `f` between `begin` and COMMIT; rolls back when it fails.
+    fn transaction<T>(
+        &mut self,
+        begin: &str,
+        f: impl FnOnce(&mut dyn Db) -> Result<T>,
+    ) -> Result<T> {
         self.client
-            .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .batch_execute(begin)
             .map_err(|e| error::map(&e))?;
-        let result = f(&mut self.db());
-        match result {
+        match f(&mut self.db()) {
             Ok(value) => {
                 self.client
                     .batch_execute("COMMIT")
@@ -220,22 +229,7 @@ impl Conn {
         if self.enclosing {
             return f(&mut self.db());
         }
-        self.client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .map_err(|e| error::map(&e))?;
-        let result = f(&mut self.db());
-        match result {
-            Ok(value) => {
-                self.client
-                    .batch_execute("COMMIT")
-                    .map_err(|e| error::map(&e))?;
-                Ok(value)
-            }
-            Err(e) => {
-                self.rollback();
-                Err(e)
-            }
-        }
+        self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", f)
     }
 
     /// Opens the enclosing transaction of an `--atomic` script.
