@@ -105,6 +105,18 @@ pub fn connect(e: &postgres::Error, display: &str) -> Error {
     )
 }
 
+/// True when the error ended the session: the server terminated it
+/// (57P..), the connection failed (08...), or the socket closed.
+pub fn is_lost(e: &postgres::Error) -> bool {
+    match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("57P") || code.starts_with("08")
+        }
+        None => e.is_closed() || is_io(e),
+    }
+}
+
 /// True for an error that a retry of the whole transaction can cure.
 pub fn is_retryable(e: &Error) -> bool {
     let Error::Database { source, .. } = e else {

@@ -109,6 +109,7 @@ impl Store {
             statements: HashMap::new(),
             enclosing: false,
             env: self.env.clone(),
+            lost: false,
         })
     }
 }
@@ -130,6 +131,10 @@ pub struct Conn {
     enclosing: bool,
     /// libpq variables naming the server (for `pg_dump`).
     env: Vec<(String, String)>,
+    /// A statement failed in a way that leaves the session unusable (the
+    /// server ended it): the blocking client may notice the closed socket
+    /// only later, so the failure itself is remembered.
+    lost: bool,
 }
 
 impl Conn {
@@ -180,14 +185,17 @@ impl Conn {
         begin: &str,
         f: impl FnOnce(&mut dyn Db) -> Result<T>,
     ) -> Result<T> {
-        self.client
-            .batch_execute(begin)
-            .map_err(|e| error::map(&e))?;
+        if let Err(e) = self.client.batch_execute(begin) {
+            // BEGIN outside a transaction fails only with the session.
+            self.lost = true;
+            return Err(error::map(&e));
+        }
         match f(&mut self.db()) {
             Ok(value) => {
-                self.client
-                    .batch_execute("COMMIT")
-                    .map_err(|e| error::map(&e))?;
+                if let Err(e) = self.client.batch_execute("COMMIT") {
+                    self.lost = error::is_lost(&e);
+                    return Err(error::map(&e));
+                }
                 Ok(value)
             }
             Err(e) => {
@@ -210,17 +218,21 @@ impl Conn {
             }
             Err(e) => {
                 // Undo this command only; the script decides about the rest.
-                let _ = self.client.batch_execute(
-                    "ROLLBACK TO SAVEPOINT epic_command; RELEASE SAVEPOINT epic_command",
-                );
+                self.lost = self
+                    .client
+                    .batch_execute(
+                        "ROLLBACK TO SAVEPOINT epic_command; RELEASE SAVEPOINT epic_command",
+                    )
+                    .is_err();
                 Err(e)
             }
         }
     }
 
     fn rollback(&mut self) {
-        // A lost connection has rolled back already; nothing to report.
-        let _ = self.client.batch_execute("ROLLBACK");
+        // A lost connection has rolled back already; nothing to report,
+        // but ROLLBACK fails only when the session is gone.
+        self.lost = self.client.batch_execute("ROLLBACK").is_err();
     }
 
     /// Runs `f` in one read-only REPEATABLE READ snapshot (or inside the
@@ -234,9 +246,13 @@ impl Conn {
 
     /// Opens the enclosing transaction of an `--atomic` script.
     pub fn begin_enclosing(&mut self) -> Result<()> {
-        self.client
+        if let Err(e) = self
+            .client
             .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-            .map_err(|e| error::map(&e))?;
+        {
+            self.lost = true;
+            return Err(error::map(&e));
+        }
         self.enclosing = true;
         Ok(())
     }
@@ -261,7 +277,7 @@ impl Conn {
 
     /// True once the server has gone away: the next command reconnects.
     pub fn is_broken(&self) -> bool {
-        self.client.is_closed()
+        self.lost || self.client.is_closed()
     }
 
     /// The raw client (tests that look at the server directly).
