@@ -161,7 +161,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
         Some(&[email.as_str(), name.as_str()]),
         "Password for the new collaborator: ",
     )?;
-    let hash = ctx.hasher.hash(&password)?;
+    let hash = ctx.password_for_store(&password)?;
     ctx.write(|tx| {
         policy::check(Action::CollaboratorAdd, tx.actor.department, tx.actor.id)?;
         let number = match &number {
@@ -234,7 +234,7 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         inputs.extend(changes.email.as_deref());
         inputs.extend(changes.full_name.as_deref());
         let password = ctx.read_password(args.password_stdin, Some(&inputs), "New password: ")?;
-        changes.password_hash = Some(ctx.hasher.hash(&password)?);
+        changes.password_hash = Some(ctx.password_for_store(&password)?);
     }
     ctx.write(|tx| {
         policy::check(Action::CollaboratorUpdate, tx.actor.department, tx.actor.id)?;

@@ -25,6 +25,30 @@ pub struct Actor {
     pub department: Department,
     /// When the session expires.
     pub expires_at: DateTime<Utc>,
+    /// Server mode: the collaborator's PostgreSQL login role.
+    pub db_role: Option<String>,
+}
+
+/// The prefix of a server-mode token: `pg1.ROLE.SECRET`, a session role and
+/// the secret that is its password (never the collaborator's password).
+const SERVER_TOKEN: &str = "pg1.";
+
+/// A session role and its secret, from a server-mode token.
+fn server_token(token: &str) -> Result<(&str, &str)> {
+    token
+        .strip_prefix(SERVER_TOKEN)
+        .and_then(|rest| rest.split_once('.'))
+        .filter(|(role, secret)| !role.is_empty() && secret.len() == 64)
+        .ok_or_else(|| Error::auth("the session token is not one of this server's; log in again"))
+}
+
+/// Where a command's identity comes from.
+enum Credentials {
+    /// A signed token, checked against the account (SQLite).
+    Token(Rc<SigningKey>, String),
+    /// The connection's own session role (server mode): PostgreSQL checked
+    /// its secret at connect time; the session is re-read in the transaction.
+    Server,
 }
 
 /// How the token file is read: see [`Context::pin_session`].
@@ -202,9 +226,69 @@ impl Context {
     /// The store, opened on first use (the file must exist).
     pub fn store(&mut self) -> Result<&Store> {
         if self.store.is_none() {
-            self.store = Some(Store::open(&self.target, OpenMode::Existing)?);
+            let store = match &self.target {
+                Target::File(_) => Store::open(&self.target, OpenMode::Existing)?,
+                Target::Postgres(_) => self.open_session_store()?,
+            };
+            self.store = Some(store);
         }
         Ok(self.store.as_ref().expect("just opened"))
+    }
+
+    /// Server mode: the server, logged in as this context's session role.
+    fn open_session_store(&mut self) -> Result<Store> {
+        let token = self
+            .current_token()?
+            .ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
+        let (role, secret) = server_token(&token)?;
+        let target = self.server_target(role, secret.as_bytes())?;
+        Store::open(&target, OpenMode::Existing).map_err(|e| match e {
+            Error::Auth(_) => Error::auth(
+                "session ended (expired, logged out, or password, department or account \
+                 changed); log in again",
+            ),
+            e => e,
+        })
+    }
+
+    /// Server mode: this server and database, logged in as `role`.
+    pub(crate) fn server_target(&self, role: &str, password: &[u8]) -> Result<Target> {
+        match &self.target {
+            Target::Postgres(t) => Ok(Target::Postgres(Box::new(t.as_role(role, password)))),
+            Target::File(_) => Err(Error::internal("a database role on a file")),
+        }
+    }
+
+    /// Server mode: the login role of the collaborator with `email`.
+    pub(crate) fn role_of_email(&self, email: &str) -> Result<String> {
+        match &self.target {
+            Target::Postgres(t) => Ok(t.role_of_email(email)),
+            Target::File(_) => Err(Error::internal("a database role on a file")),
+        }
+    }
+
+    /// Forgets the connection (server mode: it belongs to one role, and the
+    /// next command connects as the session's).
+    pub(crate) fn reset_connection(&mut self) {
+        if self.is_server() {
+            self.conn = None;
+            self.store = None;
+        }
+    }
+
+    /// What the store keeps for a new password: an argon2id hash (SQLite),
+    /// or the SCRAM-SHA-256 verifier of the collaborator's role (server).
+    pub fn password_for_store(&self, password: &Password) -> Result<String> {
+        if self.is_server() {
+            Ok(crate::store::pg::roles::verifier(password.expose()))
+        } else {
+            self.hasher.hash(password)
+        }
+    }
+
+    /// Server mode: a server-mode token for `role` and `secret`.
+    pub(crate) fn server_token_for(role: &str, secret: &str) -> String {
+        format!("{SERVER_TOKEN}{role}.{secret}")
     }
 
     /// Creates the database file if needed and opens it (`init`, `demo`).
@@ -348,6 +432,7 @@ impl Context {
         auth::files::write_token(&self.token_path(), &token)?;
         self.token = Some(token);
         self.settle_pin();
+        self.reset_connection();
         Ok(())
     }
 
@@ -356,13 +441,33 @@ impl Context {
         self.token = None;
         self.last_actor = None;
         self.settle_pin();
+        self.reset_connection();
         auth::files::delete_token(&self.token_path())
     }
 
     /// Checks the session against the database: signature, expiry, and the
-    /// account as it is now (existing, same token version).
-    fn authenticate(c: &mut dyn Db, key: &SigningKey, token: Option<&str>) -> Result<Actor> {
-        let token = token.ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
+    /// account as it is now (existing, same token version); in server mode,
+    /// the session role's own session, still open.
+    fn authenticate(c: &mut dyn Db, credentials: &Credentials) -> Result<Actor> {
+        let (key, token) = match credentials {
+            Credentials::Token(key, token) => (key, token),
+            Credentials::Server => {
+                let s = c.server_session()?.ok_or_else(|| {
+                    Error::auth(
+                        "session ended (logged out, or password, department or account \
+                         changed); log in again",
+                    )
+                })?;
+                return Ok(Actor {
+                    id: s.account.id,
+                    email: s.account.email,
+                    full_name: s.account.full_name,
+                    department: s.account.department,
+                    expires_at: s.expires_at,
+                    db_role: Some(s.db_role),
+                });
+            }
+        };
         let claims = auth::token::verify(key, token)?;
         let id = claims.collaborator_id()?;
         let account = c
@@ -379,17 +484,20 @@ impl Context {
             full_name: account.full_name,
             department: account.department,
             expires_at: claims.expires_at(),
+            db_role: None,
         })
     }
 
-    fn credentials(&mut self) -> Result<(Rc<SigningKey>, Option<String>)> {
+    fn credentials(&mut self) -> Result<Credentials> {
         // A missing database is the first thing to tell (not "log in").
         self.store()?;
-        let token = self.current_token()?;
-        if token.is_none() {
-            return Err(Error::auth("not logged in; run `login` first"));
+        if self.is_server() {
+            return Ok(Credentials::Server);
         }
-        Ok((self.key()?, token))
+        let token = self
+            .current_token()?
+            .ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
+        Ok(Credentials::Token(self.key()?, token))
     }
 
     /// Runs `f` as the logged-in collaborator in one write transaction
@@ -397,10 +505,10 @@ impl Context {
     /// again if the server asks for a retry, so it must not act outside the
     /// transaction). Business events are sent after the commit.
     pub fn write<T>(&mut self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let (key, token) = self.credentials()?;
+        let credentials = self.credentials()?;
         let conn = self.conn()?;
         let (value, actor, reports) = conn.write(&mut |c| {
-            let actor = Self::authenticate(c, &key, token.as_deref())?;
+            let actor = Self::authenticate(c, &credentials)?;
             report::set_command_department(actor.department.as_str());
             let mut tx = Tx {
                 conn: c,
@@ -418,10 +526,10 @@ impl Context {
 
     /// Runs `f` as the logged-in collaborator in one read transaction.
     pub fn read<T>(&mut self, f: impl FnOnce(&mut dyn Db, &Actor) -> Result<T>) -> Result<T> {
-        let (key, token) = self.credentials()?;
+        let credentials = self.credentials()?;
         let conn = self.conn()?;
         let (value, actor) = conn.read(|c| {
-            let actor = Self::authenticate(c, &key, token.as_deref())?;
+            let actor = Self::authenticate(c, &credentials)?;
             report::set_command_department(actor.department.as_str());
             Ok((f(c, &actor)?, actor))
         })?;

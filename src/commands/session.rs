@@ -71,12 +71,16 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         Some(&[email.as_str(), name.as_str()]),
         "Password for the new account: ",
     )?;
-    let hash = ctx.hasher.hash(&password)?;
+    let hash = ctx.password_for_store(&password)?;
     ctx.refuse_in_transaction("init")?;
+    // Server mode: as the installing role of the URL (a superuser or
+    // CREATEROLE), once; the migration creates the database's roles.
     ctx.create_store()?;
-    // A database with no account yet gets a fresh key, so no token signed
-    // for an earlier database at this path can ever be accepted.
-    ctx.rotate_key()?;
+    if !ctx.is_server() {
+        // A database with no account yet gets a fresh key, so no token
+        // signed for an earlier database at this path can ever be accepted.
+        ctx.rotate_key()?;
+    }
     let (id, row) = ctx.write_anonymous(|c| {
         if c.count_collaborators()? > 0 {
             return Err(already_initialised());
@@ -101,6 +105,8 @@ pub fn init(ctx: &mut Context, args: &InitArgs) -> Result<Output> {
         )?;
         Ok((id, c.collaborator(id)?))
     })?;
+    // Everything after runs as the collaborators themselves.
+    ctx.reset_connection();
     ctx.queue_report(BusinessEvent::CollaboratorCreated {
         id,
         department: Department::Management.as_str(),
@@ -129,6 +135,9 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
     };
     ctx.refuse_in_transaction("login")?;
     let password = ctx.read_password(args.password_stdin, None, "Password: ")?;
+    if ctx.is_server() {
+        return login_server(ctx, &email, &password);
+    }
     let key = ctx.key()?;
     let hasher = ctx.hasher.clone();
     hasher.prepare_dummy();
@@ -179,12 +188,48 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
     )))
 }
 
-/// Revokes the session (every token of the account) and deletes the file.
+/// Server mode: PostgreSQL checks the password (the collaborator's own
+/// role logs in), then a session role is created whose secret only the
+/// token file holds.
+fn login_server(ctx: &mut Context, email: &str, password: &Password) -> Result<Output> {
+    let role = ctx.role_of_email(email)?;
+    let target = ctx.server_target(&role, password.expose().as_bytes())?;
+    let store = store::Store::open(&target, store::OpenMode::Existing).map_err(|e| match e {
+        Error::Auth(_) => bad_credentials(),
+        e => e,
+    })?;
+    let secret = store::pg::roles::session_secret()?;
+    let verifier = store::pg::roles::verifier(&secret);
+    let ttl = i64::try_from(auth::token::default_ttl().as_secs()).unwrap_or(i64::MAX);
+    let (session, until, account) = store.conn()?.write(&mut |c| {
+        let account = c
+            .account_by_email(email)?
+            .ok_or_else(|| Error::internal("a role without its collaborator"))?;
+        c.audit(Some(account.id), "login", "session", Some(account.id), None)?;
+        let (session, until) = c.open_server_session(&verifier, ttl)?;
+        Ok((session, until, account))
+    })?;
+    ctx.keep_token(Context::server_token_for(&session, &secret))?;
+    Ok(Output::Message(format!(
+        "logged in as {} ({}) until {}",
+        account.email,
+        account.department,
+        until.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+    )))
+}
+
+/// Revokes the session (every token of the account; in server mode, this
+/// session's role) and deletes the file.
 pub fn logout(ctx: &mut Context) -> Result<Output> {
     ctx.refuse_in_transaction("logout")?;
+    let server = ctx.is_server();
     let revoked = ctx.write(|tx| {
-        tx.conn.bump_token_version(tx.actor.id)?;
-        tx.audit("logout", "session", tx.actor.id, serde_json::Value::Null)
+        tx.audit("logout", "session", tx.actor.id, serde_json::Value::Null)?;
+        if server {
+            tx.conn.close_server_session().map(|_| ())
+        } else {
+            tx.conn.bump_token_version(tx.actor.id)
+        }
     });
     ctx.forget_token()?;
     match revoked {
@@ -205,6 +250,9 @@ pub fn whoami(ctx: &mut Context) -> Result<Output> {
         r.insert("email".into(), json!(actor.email));
         r.insert("full_name".into(), json!(actor.full_name));
         r.insert("department".into(), json!(actor.department.as_str()));
+        if let Some(role) = &actor.db_role {
+            r.insert("db_role".into(), json!(role));
+        }
         // Serialized as every other instant: RFC 3339 in JSON, and the
         // same short local time as every table shows.
         r.insert(
@@ -238,6 +286,9 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<Output> {
 
 /// The work of `passwd`, once both passwords are read.
 pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Result<Output> {
+    if ctx.is_server() {
+        return change_password_server(ctx, old, new);
+    }
     let hasher = ctx.hasher.clone();
     let hash = hasher.hash(new)?;
     let key = ctx.key()?;
@@ -286,6 +337,45 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
     let (id, version) = outcome?;
     let (token, _) = auth::token::issue(&key, id, version, auth::token::default_ttl())?;
     ctx.keep_token(token)?;
+    Ok(Output::Message(
+        "password changed; your other sessions are logged out".into(),
+    ))
+}
+
+/// Server mode: the current password is proved by logging in with it (the
+/// collaborator's own role), which the database requires to change it; every
+/// session ends, and this one goes on with a new session role.
+fn change_password_server(ctx: &mut Context, old: &Password, new: &Password) -> Result<Output> {
+    let me = ctx.read(|_, actor| Ok(actor.clone()))?;
+    let role = ctx.role_of_email(&me.email)?;
+    let target = ctx.server_target(&role, old.expose().as_bytes())?;
+    let store = store::Store::open(&target, store::OpenMode::Existing).map_err(|e| match e {
+        Error::Auth(_) => Error::auth("the current password is wrong"),
+        e => e,
+    })?;
+    let verifier = store::pg::roles::verifier(new.expose());
+    let secret = store::pg::roles::session_secret()?;
+    let session_verifier = store::pg::roles::verifier(&secret);
+    let ttl = i64::try_from(auth::token::default_ttl().as_secs()).unwrap_or(i64::MAX);
+    let session = store.conn()?.write(&mut |c| {
+        let id = c.change_own_password(&verifier)?;
+        c.audit(
+            Some(id),
+            "passwd",
+            "collaborator",
+            Some(id),
+            Some(&json!({"fields": ["password"]})),
+        )?;
+        Ok(c.open_server_session(&session_verifier, ttl)?.0)
+    })?;
+    ctx.queue_report(BusinessEvent::CollaboratorUpdated {
+        id: me.id,
+        department: me.department.as_str(),
+        previous_department: me.department.as_str(),
+        fields: vec!["password"],
+        actor_id: me.id,
+    });
+    ctx.keep_token(Context::server_token_for(&session, &secret))?;
     Ok(Output::Message(
         "password changed; your other sessions are logged out".into(),
     ))

@@ -218,6 +218,7 @@ mod tests {
             full_name: "S".into(),
             department: Department::Sales,
             expires_at: now + chrono::Duration::hours(1),
+            db_role: None,
         };
         let (plain, coloured) = prompt(Some(&actor), now);
         assert_eq!(plain, "epic s\\e]0;pwned\\x07@x.io (sales)> ");

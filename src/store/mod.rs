@@ -29,7 +29,7 @@ pub use list::{ListQuery, SortKey};
 pub use model::{clients, collaborators, contracts, events, ser_opt_time, ser_time};
 
 use crate::domain::{Department, Money};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use clients::{Client, ClientChanges, ClientFilter, NewClient};
 use collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
 use contracts::{Contract, ContractFilter, NewContract};
@@ -47,6 +47,10 @@ pub enum OpenMode {
 
 /// Calls back with each row of a list, as the query yields it.
 pub type Visit<'a, T> = &'a mut dyn FnMut(T) -> Result<()>;
+
+fn server_mode_only() -> Error {
+    Error::internal("sessions held by database roles exist only in server mode")
+}
 
 /// Everything a command may ask of the database, inside one transaction
 /// opened by [`Conn::read`] or [`Conn::write`]. Each backend implements it
@@ -172,6 +176,34 @@ pub trait Db {
     fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize>;
     /// How many events this support collaborator has.
     fn count_events_of(&mut self, collaborator_id: i64) -> Result<i64>;
+
+    // --- server-mode sessions (PostgreSQL roles) ------------------------
+
+    /// The session this connection's role belongs to, if it is an open one.
+    fn server_session(&mut self) -> Result<Option<collaborators::ServerSession>> {
+        Err(server_mode_only())
+    }
+    /// Opens a session for the collaborator connected with their own
+    /// password: a login role with `verifier` as its password, valid for
+    /// `seconds`. Returns the role's name and its end.
+    fn open_server_session(
+        &mut self,
+        verifier: &str,
+        seconds: i64,
+    ) -> Result<(String, DateTime<Utc>)> {
+        let _ = (verifier, seconds);
+        Err(server_mode_only())
+    }
+    /// Ends this connection's own session; false if it had already ended.
+    fn close_server_session(&mut self) -> Result<bool> {
+        Err(server_mode_only())
+    }
+    /// Sets the password of the collaborator connected with their own
+    /// password (a SCRAM verifier) and ends their sessions; returns their id.
+    fn change_own_password(&mut self, verifier: &str) -> Result<i64> {
+        let _ = verifier;
+        Err(server_mode_only())
+    }
 
     // --- audit and maintenance ------------------------------------------
 

@@ -25,6 +25,10 @@ pub struct Collaborator {
     /// Last update.
     #[serde(serialize_with = "ser_time")]
     pub updated_at: DateTime<Utc>,
+    /// Server mode: the PostgreSQL login role of this collaborator (shown
+    /// by `show`; never on SQLite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_role: Option<String>,
 }
 
 /// What authentication needs to know about an account.
@@ -70,7 +74,8 @@ pub struct NewCollaborator<'a> {
     pub email: &'a str,
     /// Department.
     pub department: Department,
-    /// argon2id PHC string.
+    /// The password as the store keeps it: an argon2id PHC string
+    /// (SQLite), a SCRAM-SHA-256 verifier for the role (PostgreSQL).
     pub password_hash: &'a str,
 }
 
@@ -83,6 +88,17 @@ pub struct CollaboratorChanges {
     pub email: Option<String>,
     /// New department (revokes the account's sessions).
     pub department: Option<Department>,
-    /// New password hash (revokes the account's sessions).
+    /// New password hash or SCRAM verifier (revokes the account's sessions).
     pub password_hash: Option<String>,
+}
+
+/// Server mode: who the connection's session role acts for.
+#[derive(Debug, Clone)]
+pub struct ServerSession {
+    /// The collaborator.
+    pub account: Account,
+    /// The collaborator's own login role.
+    pub db_role: String,
+    /// When the session role stops being able to log in.
+    pub expires_at: DateTime<Utc>,
 }

@@ -1,6 +1,5 @@
 //! Collaborators on PostgreSQL.
 
-use chrono::{DateTime, Utc};
 use postgres::Row;
 
 use super::Session;
@@ -8,8 +7,8 @@ use super::error::map_with;
 use super::query::{Filter, Value, col};
 use crate::domain::Department;
 use crate::error::{Error, Result};
+use crate::store::ListQuery;
 use crate::store::collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
-use crate::store::{ListQuery, instant, now};
 
 const UNIQUE: &[(&str, &str)] = &[
     (
@@ -23,7 +22,11 @@ const UNIQUE: &[(&str, &str)] = &[
 ];
 
 const SELECT: &str = "SELECT id, employee_number, full_name, email, department_id, created_at,
-                             updated_at FROM collaborators";
+                             updated_at, NULL::text FROM collaborators";
+
+/// [`SELECT`] with the database role (`show`).
+const SELECT_ONE: &str = "SELECT id, employee_number, full_name, email, department_id, created_at,
+                                 updated_at, db_role FROM collaborators";
 
 const SORTABLE: &[(&str, &str)] = &[
     ("id", "id"),
@@ -44,39 +47,38 @@ fn from_row(r: &Row) -> Result<Collaborator> {
         department: department(col(r, 4)?)?,
         created_at: col(r, 5)?,
         updated_at: col(r, 6)?,
+        db_role: col(r, 7)?,
     })
 }
 
-fn department(id: i64) -> Result<Department> {
+pub(super) fn department(id: i64) -> Result<Department> {
     Department::from_id(id)
         .ok_or_else(|| Error::internal(format!("unknown department id {id} in the database")))
 }
 
-/// Inserts a collaborator; returns its id.
+/// Inserts a collaborator and creates their login role, through the
+/// SECURITY DEFINER function the database keeps for it (management only;
+/// `password_hash` is the role's SCRAM-SHA-256 verifier). Returns the id.
 pub fn insert(s: &mut Session<'_>, new: &NewCollaborator<'_>) -> Result<i64> {
-    let now = instant(now());
     let row = s
         .query_opt_with(
-            "INSERT INTO collaborators (employee_number, full_name, email, department_id,
-                                        password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "SELECT epic.collaborator_add($1, $2, $3, $4, $5)",
             &[
                 &new.employee_number,
                 &new.full_name,
                 &new.email,
-                &new.department.id(),
+                &new.department.as_str(),
                 &new.password_hash,
-                &now,
             ],
             |e| map_with(e, UNIQUE),
         )?
-        .ok_or_else(|| Error::internal("INSERT returned no id"))?;
+        .ok_or_else(|| Error::internal("collaborator_add returned no id"))?;
     col(&row, 0)
 }
 
 /// The collaborator with this id.
 pub fn get(s: &mut Session<'_>, id: i64) -> Result<Collaborator> {
-    match s.query_opt(&format!("{SELECT} WHERE id = $1"), &[&id])? {
+    match s.query_opt(&format!("{SELECT_ONE} WHERE id = $1"), &[&id])? {
         Some(r) => from_row(&r),
         None => Err(Error::not_found("collaborator", id)),
     }
@@ -88,7 +90,10 @@ pub fn find(s: &mut Session<'_>, key: &str) -> Result<Collaborator> {
     if let Ok(id) = key.parse::<i64>() {
         return get(s, id);
     }
-    match s.query_opt(&format!("{SELECT} WHERE lower(email) = lower($1)"), &[&key])? {
+    match s.query_opt(
+        &format!("{SELECT_ONE} WHERE lower(email) = lower($1)"),
+        &[&key],
+    )? {
         Some(r) => from_row(&r),
         None => Err(Error::not_found("collaborator", key)),
     }
@@ -122,20 +127,20 @@ pub fn list(
     Ok(out)
 }
 
-const ACCOUNT: &str = "SELECT id, email, full_name, department_id, token_version, password_hash,
-                              failed_logins, locked_until FROM collaborators";
+/// Server mode keeps no password material, no token version and no login
+/// counters: PostgreSQL verifies passwords and the sessions are roles.
+const ACCOUNT: &str = "SELECT id, email, full_name, department_id FROM collaborators";
 
 fn account_row(r: &Row) -> Result<Account> {
-    let locked: Option<DateTime<Utc>> = col(r, 7)?;
     Ok(Account {
         id: col(r, 0)?,
         email: col(r, 1)?,
         full_name: col(r, 2)?,
         department: department(col(r, 3)?)?,
-        token_version: col(r, 4)?,
-        password_hash: col(r, 5)?,
-        failed_logins: col(r, 6)?,
-        locked_until: locked.map(|t| t.timestamp()),
+        token_version: 0,
+        password_hash: String::new(),
+        failed_logins: 0,
+        locked_until: None,
     })
 }
 
@@ -158,86 +163,59 @@ pub fn account_by_email(s: &mut Session<'_>, email: &str) -> Result<Option<Accou
     .transpose()
 }
 
-/// Applies `changes`; a department or password change revokes the sessions.
+/// Applies `changes` through the database's SECURITY DEFINER function: a
+/// new email renames the login role, a new department moves it to the
+/// department's group, a new password (a SCRAM verifier) sets it; the last
+/// two end the collaborator's sessions.
 pub fn update(s: &mut Session<'_>, id: i64, changes: &CollaboratorChanges) -> Result<()> {
-    let revoke = i64::from(changes.department.is_some() || changes.password_hash.is_some());
-    let n = s.execute_with(
-        "UPDATE collaborators SET
-            full_name = coalesce($2, full_name),
-            email = coalesce($3, email),
-            department_id = coalesce($4, department_id),
-            password_hash = coalesce($5, password_hash),
-            token_version = token_version + $6,
-            updated_at = greatest($7, created_at)
-         WHERE id = $1",
+    s.execute_with(
+        "SELECT epic.collaborator_update($1, $2, $3, $4, $5)",
         &[
             &id,
             &changes.full_name,
             &changes.email,
-            &changes.department.map(Department::id),
+            &changes.department.map(Department::as_str),
             &changes.password_hash,
-            &revoke,
-            &instant(now()),
         ],
-        |e| map_with(e, UNIQUE),
+        |e| not_found(e, id).unwrap_or_else(|| map_with(e, UNIQUE)),
     )?;
-    if n == 0 {
-        return Err(Error::not_found("collaborator", id));
-    }
     Ok(())
 }
 
-/// Deletes the collaborator (a conflict while they own clients or events).
+/// Deletes the collaborator and drops their role and sessions (a conflict
+/// while they own clients or events).
 pub fn delete(s: &mut Session<'_>, id: i64) -> Result<()> {
-    let n = s.execute_with("DELETE FROM collaborators WHERE id = $1", &[&id], |e| {
+    s.execute_with("SELECT epic.collaborator_delete($1)", &[&id], |e| {
         if e.code() == Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
             Error::conflict("collaborator still owns clients or events; use --reassign-to")
         } else {
-            super::error::map(e)
+            not_found(e, id).unwrap_or_else(|| super::error::map(e))
         }
     })?;
-    if n == 0 {
-        return Err(Error::not_found("collaborator", id));
-    }
     Ok(())
 }
 
-/// Revokes every session of the account.
-pub fn bump_token_version(s: &mut Session<'_>, id: i64) -> Result<()> {
-    s.execute(
-        "UPDATE collaborators SET token_version = token_version + 1 WHERE id = $1",
-        &[&id],
-    )?;
-    Ok(())
+fn not_found(e: &postgres::Error, id: i64) -> Option<Error> {
+    (e.code().map(|c| c.code()) == Some("EP002")).then(|| Error::not_found("collaborator", id))
 }
 
-/// Counts a failed login; locks the account at `max_failures`.
-pub fn record_failed_login(
-    s: &mut Session<'_>,
-    id: i64,
-    now: i64,
-    max_failures: i64,
-    lock_secs: i64,
-) -> Result<i64> {
-    let until = instant(now.saturating_add(lock_secs));
-    let r = s.query_one(
-        "UPDATE collaborators SET
-            failed_logins = failed_logins + 1,
-            locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
-         WHERE id = $1 RETURNING failed_logins",
-        &[&id, &max_failures, &until],
-    )?;
-    col(&r, 0)
+/// Sessions are roles in server mode: revoking them is `end_sessions`.
+pub fn bump_token_version(_: &mut Session<'_>, _: i64) -> Result<()> {
+    Err(server_mode_only())
 }
 
-/// Clears the failure counter.
-pub fn reset_failed_logins(s: &mut Session<'_>, id: i64) -> Result<()> {
-    s.execute(
-        "UPDATE collaborators SET failed_logins = 0, locked_until = NULL
-         WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
-        &[&id],
-    )?;
-    Ok(())
+/// PostgreSQL counts nothing here: it verifies passwords itself.
+pub fn record_failed_login(_: &mut Session<'_>, _: i64, _: i64, _: i64, _: i64) -> Result<i64> {
+    Err(server_mode_only())
+}
+
+/// See [`record_failed_login`].
+pub fn reset_failed_logins(_: &mut Session<'_>, _: i64) -> Result<()> {
+    Err(server_mode_only())
+}
+
+fn server_mode_only() -> Error {
+    Error::internal("token versions and login counters do not exist in server mode")
 }
 
 /// Number of collaborators.

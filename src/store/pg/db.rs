@@ -3,11 +3,13 @@
 use std::path::Path;
 
 use super::query::col;
-use super::{Session, clients, collaborators, contracts, events, maintenance};
+use super::{Session, clients, collaborators, contracts, events, maintenance, sessions};
 use crate::domain::{Department, Money};
 use crate::error::Result;
 use crate::store::clients::{Client, ClientChanges, ClientFilter, NewClient};
-use crate::store::collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
+use crate::store::collaborators::{
+    Account, Collaborator, CollaboratorChanges, NewCollaborator, ServerSession,
+};
 use crate::store::contracts::{Contract, ContractFilter, NewContract};
 use crate::store::events::{Event, EventChanges, EventFilter, NewEvent};
 use crate::store::{Db, ListQuery, Visit};
@@ -70,6 +72,22 @@ impl Db for PgDb<'_> {
     }
     fn reset_failed_logins(&mut self, id: i64) -> Result<()> {
         collaborators::reset_failed_logins(&mut self.s, id)
+    }
+    fn server_session(&mut self) -> Result<Option<ServerSession>> {
+        sessions::current(&mut self.s)
+    }
+    fn open_server_session(
+        &mut self,
+        verifier: &str,
+        seconds: i64,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>)> {
+        sessions::open(&mut self.s, verifier, seconds)
+    }
+    fn close_server_session(&mut self) -> Result<bool> {
+        sessions::close(&mut self.s)
+    }
+    fn change_own_password(&mut self, verifier: &str) -> Result<i64> {
+        sessions::change_own_password(&mut self.s, verifier)
     }
     fn count_collaborators(&mut self) -> Result<i64> {
         collaborators::count(&mut self.s)

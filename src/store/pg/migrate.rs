@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 use crate::store::OpenMode;
 
 /// The migrations, oldest first. Version N is reached after step N.
-const STEPS: &[&str] = &[include_str!("../../../migrations/postgres/001_schema.sql")];
+const STEPS: &[&str] = &[
+    include_str!("../../../migrations/postgres/001_schema.sql"),
+    include_str!("../../../migrations/postgres/002_least_privilege.sql"),
+];
 
 /// The schema version this binary writes.
 pub const LATEST: i64 = STEPS.len() as i64;

@@ -29,7 +29,9 @@ mod events;
 mod maintenance;
 pub mod migrate;
 mod query;
+pub mod roles;
 mod session;
+mod sessions;
 pub mod target;
 #[cfg(test)]
 pub mod testing;

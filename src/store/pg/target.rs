@@ -297,6 +297,26 @@ impl Target {
         })
     }
 
+    /// The same server and database, logged in as `user` with `password`
+    /// (a collaborator's role, or a session's).
+    pub fn as_role(&self, user: &str, password: &[u8]) -> Target {
+        let mut t = self.clone();
+        t.config.user(user);
+        t.config.password(password);
+        t
+    }
+
+    /// The database's name.
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or_default()
+    }
+
+    /// The login role of the collaborator with this email in this database:
+    /// the same name `epic.role_of_email` gives, so `login` needs no lookup.
+    pub fn role_of_email(&self, email: &str) -> String {
+        crate::store::pg::roles::of_email(self.dbname(), email)
+    }
+
     /// The TLS mode in force.
     pub fn ssl_mode(&self) -> SslMode {
         self.ssl

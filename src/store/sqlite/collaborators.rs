@@ -43,6 +43,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Collaborator> {
         department: department(r.get(4)?)?,
         created_at: instant(r.get(5)?),
         updated_at: instant(r.get(6)?),
+        db_role: None,
     })
 }
 
