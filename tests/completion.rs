@@ -162,6 +162,7 @@ fn the_prompt_names_the_session() {
         full_name: "Alice".into(),
         department: Department::Sales,
         expires_at: now + Duration::hours(1),
+        db_role: None,
     };
     assert_eq!(prompt(None, now).0, "epic> ");
     assert_eq!(

@@ -314,8 +314,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '42501',
             MESSAGE = 'login: a session is opened with your own password';
     END IF;
-    IF seconds IS NULL OR seconds NOT BETWEEN 1 AND 30 * 86400 THEN
-        RAISE EXCEPTION USING ERRCODE = 'EP001', MESSAGE = 'session: 1 s to 30 days';
+    IF seconds IS NULL OR seconds NOT BETWEEN 1 AND 31 * 86400 THEN
+        RAISE EXCEPTION USING ERRCODE = 'EP001', MESSAGE = 'session: 1 s to 31 days';
     END IF;
     PERFORM epic.check_verifier(verifier);
     PERFORM epic.drop_ended_sessions();

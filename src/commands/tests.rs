@@ -224,16 +224,26 @@ fn pg_base() -> Option<&'static PgBase> {
     .as_ref()
 }
 
-/// A private copy of the PostgreSQL base world, logged in as `role`.
+/// A private copy of the PostgreSQL base world, logged in as `role`. The
+/// copy has a name of its own, so it gets roles of its own: the installer
+/// sets them up (as after a restore) and every account gets its role back.
 fn pg_world(base: &PgBase, role: usize) -> (World, Context, Feed) {
     let db = base.server.create(Some(&base.template.name));
+    let verifier = crate::store::pg::roles::verifier(PASSWORD);
+    db.client()
+        .execute("CALL epic.install_security()", &[])
+        .unwrap();
+    db.client()
+        .execute("SELECT epic.adopt_accounts($1)", &[&verifier])
+        .unwrap();
     let dir = TempDir::new().unwrap();
     let (mut ctx, feed) = context_on(db.target(), &dir.path().join("sessions"));
-    std::fs::create_dir_all(dir.path().join("sessions")).unwrap();
-    std::fs::copy(&base.key, crate::auth::files::key_path(ctx.db_path())).unwrap();
     if role < 3 {
-        ctx.keep_token(base.tokens[role].clone()).unwrap();
+        let email = ["m@x.io", "s1@x.io", "p1@x.io"][role];
+        ok(&mut ctx, &feed, &format!("login {email} --password-stdin"));
     }
+    let _ = &base.tokens;
+    let _ = &base.key;
     (
         World {
             _dir: dir,
@@ -246,8 +256,12 @@ fn pg_world(base: &PgBase, role: usize) -> (World, Context, Feed) {
 
 /// The whole database as bytes: equal images mean nothing was written.
 fn image(ctx: &mut Context) -> Vec<u8> {
-    let conn = ctx.conn().unwrap();
-    if let Some(pg) = conn.as_postgres() {
+    if ctx.is_server() {
+        // As the installer: a collaborator may not read every table.
+        let store =
+            crate::store::Store::open(ctx.target(), crate::store::OpenMode::Existing).unwrap();
+        let mut conn = store.conn().unwrap();
+        let pg = conn.as_postgres().unwrap();
         let mut out = Vec::new();
         let tables = pg
             .query(
@@ -271,6 +285,7 @@ fn image(ctx: &mut Context) -> Vec<u8> {
         }
         return out;
     }
+    let conn = ctx.conn().unwrap();
     let conn = conn.as_sqlite().unwrap();
     conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
 }

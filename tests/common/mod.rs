@@ -972,6 +972,28 @@ impl PgDatabase {
         }
     }
 
+    /// A plain connection to this database as `user` with `password`, as
+    /// psql would make it with a collaborator's credentials.
+    pub fn connect_as(&self, user: &str, password: &str) -> Result<postgres::Client, String> {
+        let (host, port) = self.server.host_port.rsplit_once(':').expect("host:port");
+        postgres::Config::new()
+            .host(host)
+            .port(port.parse().expect("port"))
+            .user(user)
+            .password(password)
+            .dbname(&self.name)
+            .connect(postgres::NoTls)
+            .map_err(|e| {
+                e.as_db_error()
+                    .map_or(e.to_string(), |d| d.code().code().to_string())
+            })
+    }
+
+    /// This database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// A superuser connection to this database, on epic's schema.
     pub fn client(&self) -> postgres::Client {
         let mut c = self.server.client(&self.name);

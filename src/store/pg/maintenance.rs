@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// What the server can be asked about its own soundness: constraints not
 /// validated, triggers disabled, and the amount-due invariant of the ledger.
 pub fn integrity_problems(s: &mut Session<'_>) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
+    let mut problems = security_problems(s)?;
     for r in s.query(
         "SELECT conrelid::regclass::text, conname FROM pg_catalog.pg_constraint
          WHERE connamespace = 'epic'::regnamespace AND NOT convalidated
@@ -121,6 +121,9 @@ pub fn backup(s: &mut Session<'_>, env: &[(String, String)], dest: &Path) -> Res
         .arg("--format=custom")
         .arg("--schema=epic")
         .arg("--no-owner")
+        // Row-level security is forced: dump what the policies let
+        // management read (everything), rather than refuse.
+        .arg("--enable-row-security")
         .arg(format!("--snapshot={snapshot}"))
         .arg("--file")
         .arg(dest)
@@ -146,4 +149,74 @@ pub fn backup(s: &mut Session<'_>, env: &[(String, String)], dest: &Path) -> Res
         ),
         Err(e) => failed(format!("running pg_dump: {e}")),
     }
+}
+
+/// What the least-privilege set-up must hold (migration 002), each broken
+/// part as one line: row-level security enabled and forced everywhere, no
+/// grant to PUBLIC, every function's search_path pinned, and no login role
+/// of this database with more than its department (or its session) needs.
+const SECURITY_CHECKS: &str = "
+    SELECT 'table ' || c.relname || ': row-level security is not enabled and forced'
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'epic'::regnamespace AND c.relkind = 'r'
+      AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+    UNION ALL
+    SELECT 'table ' || c.relname || ': granted to PUBLIC'
+    FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+    WHERE c.relnamespace = 'epic'::regnamespace AND a.grantee = 0
+    UNION ALL
+    SELECT 'function ' || p.oid::regprocedure::text || ': executable by PUBLIC'
+    FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'epic'::regnamespace
+      AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0))
+    UNION ALL
+    SELECT 'function ' || p.oid::regprocedure::text || ': search_path is not pinned'
+    FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'epic'::regnamespace
+      AND NOT coalesce(p.proconfig::text LIKE '%search_path=%', false)
+    UNION ALL
+    SELECT 'schema epic: usable by PUBLIC'
+    FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a
+    WHERE n.nspname = 'epic' AND a.grantee = 0
+    UNION ALL
+    SELECT 'database ' || d.datname || ': open to PUBLIC'
+    FROM pg_catalog.pg_database d
+    WHERE d.datname = current_database()
+      AND (d.datacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0))
+    UNION ALL
+    SELECT 'role ' || r.rolname || ': has more than a collaborator needs'
+    FROM pg_catalog.pg_roles r
+    WHERE r.rolname LIKE epic.role_tag() || '\\_%'
+      AND (r.rolsuper OR r.rolreplication OR r.rolbypassrls OR r.rolcreatedb
+           OR (r.rolcreaterole AND r.rolname <> epic.role_tag() || '_admin')
+           OR (r.rolcanlogin AND r.rolname !~ '_[us][0-9a-f]+$'))
+    UNION ALL
+    SELECT 'role ' || r.rolname || ': is not in exactly one department group'
+    FROM pg_catalog.pg_roles r
+    WHERE r.rolname ~ ('^' || epic.role_tag() || '_u[0-9a-f]+$')
+      AND (SELECT array_agg(g.rolname::text) FROM pg_catalog.pg_auth_members m
+           JOIN pg_catalog.pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid)
+          IS DISTINCT FROM ARRAY[epic.role_tag() || '_' || coalesce(
+              (SELECT d.name FROM epic.collaborators c JOIN epic.departments d
+               ON d.id = c.department_id WHERE c.db_role = r.rolname), '?')]
+    UNION ALL
+    SELECT 'role ' || r.rolname || ': a session role with more than its collaborator'
+    FROM pg_catalog.pg_roles r
+    WHERE r.rolname ~ ('^' || epic.role_tag() || '_s[0-9a-f]+$')
+      AND (SELECT count(*) FROM pg_catalog.pg_auth_members m
+           JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+           WHERE m.member = r.oid AND g.rolname !~ ('^' || epic.role_tag() || '_u[0-9a-f]+$')) > 0
+    UNION ALL
+    SELECT 'role ' || g.rolname || ': a member of another role of this database'
+    FROM pg_catalog.pg_roles g
+    WHERE g.rolname IN (epic.role_tag() || '_management', epic.role_tag() || '_sales',
+                        epic.role_tag() || '_support')
+      AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m WHERE m.member = g.oid)
+    ORDER BY 1";
+
+fn security_problems(s: &mut Session<'_>) -> Result<Vec<String>> {
+    s.query(SECURITY_CHECKS, &[])?
+        .iter()
+        .map(|r| col(r, 0))
+        .collect()
 }
