@@ -1,0 +1,250 @@
+//! The records completion offers: ids with their names, collaborator
+//! emails. Read through the [`Db`] trait only (so both backends answer the
+//! same way), in one read transaction, and always bounded: at most
+//! [`LIMIT`] candidates, found by index (first rows by id, or point lookups
+//! of the ids that start with the typed digits), never by scanning a table.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chrono::Utc;
+
+use crate::commands::Context;
+use crate::domain::Department;
+use crate::error::{Error, Result};
+use crate::policy::{self, Action};
+use crate::store::clients::ClientFilter;
+use crate::store::contracts::ContractFilter;
+use crate::store::events::EventFilter;
+use crate::store::{Db, ListQuery, SortKey};
+
+/// At most this many candidates are read for one Tab.
+pub const LIMIT: usize = 200;
+
+/// At most this many ids are looked up one by one for a typed prefix (ids
+/// left by deleted rows cost a lookup and find nothing).
+const PROBES: i64 = 400;
+
+/// The records whose ids complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noun {
+    /// `client show ID`, `contract add --client ID`.
+    Client,
+    /// `contract show ID`, `event add --contract ID`.
+    Contract,
+    /// `event show ID`.
+    Event,
+    /// `collaborator show ID` (once a digit is typed).
+    Collaborator,
+}
+
+/// What a word wants from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Ids of these records.
+    Ids(Noun),
+    /// Collaborator emails, of one department or of all.
+    Emails(Option<Department>),
+}
+
+/// One candidate: the value to type and the name shown beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The id or email.
+    pub value: String,
+    /// The record's name (a client's for a contract).
+    pub label: String,
+}
+
+/// The candidates for one prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// In order: ids ascending, emails alphabetical.
+    pub found: Vec<Found>,
+    /// True when `found` holds every match of the prefix (so a longer
+    /// prefix can be answered from it without asking again).
+    pub complete: bool,
+}
+
+/// Where completion finds records: the shell's session in practice
+/// ([`SessionRecords`]), a fixed list in tests.
+pub trait Records {
+    /// The values of `want` starting with `prefix`, at most [`LIMIT`].
+    fn find(&self, want: Want, prefix: &str) -> Result<Answer>;
+}
+
+/// Looks up the candidates in `db`: the first [`LIMIT`] rows by id for an
+/// empty prefix; else the ids that start with `prefix` in ascending order
+/// (`1`, `10`..`19`, `100`..`199`, ...) up to the largest id, one primary
+/// key lookup each; emails through the collaborators' search, sorted.
+pub fn lookup(db: &mut dyn Db, want: Want, prefix: &str) -> Result<Answer> {
+    match want {
+        Want::Ids(noun) => ids(db, noun, prefix),
+        Want::Emails(department) => emails(db, department, prefix),
+    }
+}
+
+fn ids(db: &mut dyn Db, noun: Noun, prefix: &str) -> Result<Answer> {
+    if prefix.is_empty() {
+        let mut found = first(db, noun, None, LIMIT + 1)?;
+        let complete = found.len() <= LIMIT;
+        found.truncate(LIMIT);
+        return Ok(Answer { found, complete });
+    }
+    let Some(start) = prefix
+        .parse::<i64>()
+        .ok()
+        .filter(|&p| p > 0 && prefix.bytes().all(|b| b.is_ascii_digit()) && !prefix.starts_with('0'))
+    else {
+        // Not an id anyone could have.
+        return Ok(Answer {
+            found: Vec::new(),
+            complete: true,
+        });
+    };
+    let descending = Some(SortKey::parse("-id"));
+    let Some(max) = first(db, noun, descending, 1)?.first().map(|f| f.value.clone()) else {
+        return Ok(Answer {
+            found: Vec::new(),
+            complete: true,
+        });
+    };
+    let max: i64 = max.parse().unwrap_or(0);
+    let mut found = Vec::new();
+    let mut probes = 0;
+    // The ids of `prefix` followed by k more digits: [p·10^k, p·10^k + 10^k - 1].
+    let (mut lo, mut width) = (start, 1i64);
+    while lo <= max {
+        let hi = lo.saturating_add(width - 1).min(max);
+        for id in lo..=hi {
+            if found.len() == LIMIT || probes == PROBES {
+                return Ok(Answer {
+                    found,
+                    complete: false,
+                });
+            }
+            probes += 1;
+            match one(db, noun, id) {
+                Ok(f) => found.push(f),
+                Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let (Some(next), Some(w)) = (lo.checked_mul(10), width.checked_mul(10)) else {
+            break;
+        };
+        (lo, width) = (next, w);
+    }
+    Ok(Answer {
+        found,
+        complete: true,
+    })
+}
+
+/// The first `limit` records of `noun` in id order (or `sort`).
+fn first(
+    db: &mut dyn Db,
+    noun: Noun,
+    sort: Option<SortKey>,
+    limit: usize,
+) -> Result<Vec<Found>> {
+    let q = ListQuery {
+        sort,
+        limit: Some(limit as u32),
+    };
+    let mut found = Vec::new();
+    let mut keep = |id: i64, label: &str| {
+        found.push(Found {
+            value: id.to_string(),
+            label: label.to_string(),
+        });
+        Ok(())
+    };
+    match noun {
+        Noun::Client => db.each_client(&ClientFilter::default(), &q, &mut |c| {
+            keep(c.id, &c.full_name)
+        })?,
+        Noun::Contract => db.each_contract(&ContractFilter::default(), &q, &mut |c| {
+            keep(c.id, &c.client_name)
+        })?,
+        Noun::Event => db.each_event(&EventFilter::default(), &q, &mut |e| keep(e.id, &e.name))?,
+        Noun::Collaborator => {
+            for c in db.list_collaborators(None, None, &q)? {
+                keep(c.id, &c.full_name)?;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The record `id` of `noun` (not found when there is none).
+fn one(db: &mut dyn Db, noun: Noun, id: i64) -> Result<Found> {
+    let label = match noun {
+        Noun::Client => db.client(id)?.full_name,
+        Noun::Contract => db.contract(id)?.client_name,
+        Noun::Event => db.event(id)?.name,
+        Noun::Collaborator => db.collaborator(id)?.full_name,
+    };
+    Ok(Found {
+        value: id.to_string(),
+        label,
+    })
+}
+
+fn emails(db: &mut dyn Db, department: Option<Department>, prefix: &str) -> Result<Answer> {
+    let q = ListQuery {
+        sort: Some(SortKey::parse("email")),
+        limit: Some(LIMIT as u32 + 1),
+    };
+    // The search narrows by substring (indexed or not, the collaborators
+    // are few); the prefix is then checked here.
+    let search = (!prefix.is_empty()).then_some(prefix);
+    let rows = db.list_collaborators(department, search, &q)?;
+    let complete = rows.len() <= LIMIT;
+    let lower = prefix.to_lowercase();
+    let found = rows
+        .into_iter()
+        .take(LIMIT)
+        .filter(|c| c.email.to_lowercase().starts_with(&lower))
+        .map(|c| Found {
+            value: c.email,
+            label: c.full_name,
+        })
+        .collect();
+    Ok(Answer { found, complete })
+}
+
+/// The records of the shell's own session: every lookup is one read
+/// transaction as the logged-in collaborator (who must be allowed to read),
+/// on the connection the commands use. Logged out or expired, nothing is
+/// looked up at all.
+pub struct SessionRecords {
+    ctx: Rc<RefCell<Context>>,
+}
+
+impl SessionRecords {
+    /// Records read through `ctx`, shared with the shell's loop (which does
+    /// not use it while a line is being typed).
+    pub fn new(ctx: Rc<RefCell<Context>>) -> SessionRecords {
+        SessionRecords { ctx }
+    }
+}
+
+impl Records for SessionRecords {
+    fn find(&self, want: Want, prefix: &str) -> Result<Answer> {
+        let Ok(mut ctx) = self.ctx.try_borrow_mut() else {
+            return Ok(Answer::default());
+        };
+        let live = ctx
+            .last_actor
+            .as_ref()
+            .is_some_and(|a| a.expires_at > Utc::now());
+        if !live {
+            return Ok(Answer::default());
+        }
+        ctx.read(|db, actor| {
+            policy::check(Action::Read, actor.department, actor.id)?;
+            lookup(db, want, prefix)
+        })
+    }
+}
