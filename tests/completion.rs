@@ -28,7 +28,11 @@ const STAFF: &[(i64, &str, &str, Department)] = &[
     (3, "support1@epic.test", "Sue Support", Department::Support),
     (4, "sales2@epic.test", "Sid Sales", Department::Sales),
 ];
-const CLIENTS: &[(i64, &str)] = &[(1, "Kevin Casey"), (3, "Lou \u{1b}]0;x\u{7}"), (12, "Jo Bloggs")];
+const CLIENTS: &[(i64, &str)] = &[
+    (1, "Kevin Casey"),
+    (3, "Lou \u{1b}]0;x\u{7}"),
+    (12, "Jo Bloggs"),
+];
 const CONTRACTS: &[(i64, &str)] = &[(5, "Kevin Casey"), (50, "Jo Bloggs")];
 const EVENTS: &[(i64, &str)] = &[(7, "Launch party")];
 
@@ -246,17 +250,32 @@ fn a_verb_that_takes_an_id_offers_the_ids_that_exist() {
     assert_eq!(shown("client update "), clients);
     assert_eq!(shown("client reassign "), clients);
     assert_eq!(shown("client show 1"), ["1   Kevin Casey", "12  Jo Bloggs"]);
-    assert_eq!(shown("contract show "), ["5   Kevin Casey", "50  Jo Bloggs"]);
-    assert_eq!(shown("contract sign 5"), ["5   Kevin Casey", "50  Jo Bloggs"]);
+    assert_eq!(
+        shown("contract show "),
+        ["5   Kevin Casey", "50  Jo Bloggs"]
+    );
+    assert_eq!(
+        shown("contract sign 5"),
+        ["5   Kevin Casey", "50  Jo Bloggs"]
+    );
     assert_eq!(shown("contract pay 50"), ["50  Jo Bloggs"]);
-    assert_eq!(shown("contract update "), ["5   Kevin Casey", "50  Jo Bloggs"]);
+    assert_eq!(
+        shown("contract update "),
+        ["5   Kevin Casey", "50  Jo Bloggs"]
+    );
     assert_eq!(shown("event show "), ["7  Launch party"]);
     assert_eq!(shown("event update "), ["7  Launch party"]);
     assert_eq!(shown("event assign "), ["7  Launch party"]);
     // Flags that take an id.
-    assert_eq!(shown("contract add --client 1"), ["1   Kevin Casey", "12  Jo Bloggs"]);
+    assert_eq!(
+        shown("contract add --client 1"),
+        ["1   Kevin Casey", "12  Jo Bloggs"]
+    );
     assert_eq!(shown("contract list --client="), clients);
-    assert_eq!(shown("event add --contract "), ["5   Kevin Casey", "50  Jo Bloggs"]);
+    assert_eq!(
+        shown("event add --contract "),
+        ["5   Kevin Casey", "50  Jo Bloggs"]
+    );
     // A collaborator by id once a digit is typed, else by email.
     assert_eq!(shown("collaborator update 2"), ["2  Sam Sales"]);
     assert_eq!(shown("collab rm 4"), ["4  Sid Sales"]);
@@ -305,7 +324,14 @@ fn sort_and_columns_offer_the_fields_of_the_list() {
     assert_eq!(pairs[0].replacement, "start");
     assert_eq!(
         shown_of("collaborator list --columns email,"),
-        ["created_at", "department", "employee_number", "full_name", "id", "updated_at"]
+        [
+            "created_at",
+            "department",
+            "employee_number",
+            "full_name",
+            "id",
+            "updated_at"
+        ]
     );
 }
 
@@ -316,7 +342,10 @@ fn shown_of(line: &str) -> Vec<String> {
 #[test]
 fn the_last_command_of_a_line_completes() {
     assert_eq!(shown("whoami; event show "), ["7  Launch party"]);
-    assert_eq!(shown("client list --limit 1;contract pay 5"), ["5   Kevin Casey", "50  Jo Bloggs"]);
+    assert_eq!(
+        shown("client list --limit 1;contract pay 5"),
+        ["5   Kevin Casey", "50  Jo Bloggs"]
+    );
     assert_eq!(shown("whoami ; cli"), ["client"]);
     // A quoted or escaped `;` is text of the command, not a separator.
     assert!(shown("event update 7 --notes 'a; client show ").is_empty());
@@ -327,30 +356,46 @@ fn the_last_command_of_a_line_completes() {
 fn lookups_are_cached_for_the_prompt_and_never_made_by_the_hint() {
     let calls = Rc::new(Cell::new(0));
     let mut helper = counted(Rc::clone(&calls), false);
-    assert_eq!(helper.usage_hint("client show 1", 13).map(|h| h.display().to_string()), None);
+    assert_eq!(
+        helper
+            .usage_hint("client show 1", 13)
+            .map(|h| h.display().to_string()),
+        None
+    );
     assert_eq!(calls.get(), 0, "the hint asked the database");
     assert_eq!(tab(&helper, "client show ").len(), 3);
     assert_eq!(tab(&helper, "client show ").len(), 3);
     // A longer prefix is answered from the complete answer.
-    assert_eq!(tab(&helper, "client show 1"), ["1   Kevin Casey", "12  Jo Bloggs"]);
+    assert_eq!(
+        tab(&helper, "client show 1"),
+        ["1   Kevin Casey", "12  Jo Bloggs"]
+    );
     assert_eq!(calls.get(), 1);
     // Now the hint can use what Tab found.
     assert_eq!(
-        helper.usage_hint("client show 12", 14).map(|h| h.display().to_string()),
+        helper
+            .usage_hint("client show 12", 14)
+            .map(|h| h.display().to_string()),
         None
     );
     assert_eq!(
-        helper.usage_hint("contract show 5", 15).map(|h| h.display().to_string()),
+        helper
+            .usage_hint("contract show 5", 15)
+            .map(|h| h.display().to_string()),
         None
     );
     assert_eq!(tab(&helper, "event show ").len(), 1);
     assert_eq!(calls.get(), 2);
     assert_eq!(
-        helper.usage_hint("event show ", 11).map(|h| h.display().to_string()),
+        helper
+            .usage_hint("event show ", 11)
+            .map(|h| h.display().to_string()),
         Some("<ID>".to_string())
     );
     assert_eq!(
-        helper.usage_hint("event show 7", 12).map(|h| h.display().to_string()),
+        helper
+            .usage_hint("event show 7", 12)
+            .map(|h| h.display().to_string()),
         None
     );
     // A new prompt forgets: a command may have changed the records.

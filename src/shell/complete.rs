@@ -465,4 +465,3 @@ impl Highlighter for EpicHelper {
         }
     }
 }
-

@@ -91,11 +91,9 @@ fn ids(db: &mut dyn Db, noun: Noun, prefix: &str) -> Result<Answer> {
         found.truncate(LIMIT);
         return Ok(Answer { found, complete });
     }
-    let Some(start) = prefix
-        .parse::<i64>()
-        .ok()
-        .filter(|&p| p > 0 && prefix.bytes().all(|b| b.is_ascii_digit()) && !prefix.starts_with('0'))
-    else {
+    let Some(start) = prefix.parse::<i64>().ok().filter(|&p| {
+        p > 0 && prefix.bytes().all(|b| b.is_ascii_digit()) && !prefix.starts_with('0')
+    }) else {
         // Not an id anyone could have.
         return Ok(Answer {
             found: Vec::new(),
@@ -103,7 +101,10 @@ fn ids(db: &mut dyn Db, noun: Noun, prefix: &str) -> Result<Answer> {
         });
     };
     let descending = Some(SortKey::parse("-id"));
-    let Some(max) = first(db, noun, descending, 1)?.first().map(|f| f.value.clone()) else {
+    let Some(max) = first(db, noun, descending, 1)?
+        .first()
+        .map(|f| f.value.clone())
+    else {
         return Ok(Answer {
             found: Vec::new(),
             complete: true,
@@ -142,12 +143,7 @@ fn ids(db: &mut dyn Db, noun: Noun, prefix: &str) -> Result<Answer> {
 }
 
 /// The first `limit` records of `noun` in id order (or `sort`).
-fn first(
-    db: &mut dyn Db,
-    noun: Noun,
-    sort: Option<SortKey>,
-    limit: usize,
-) -> Result<Vec<Found>> {
+fn first(db: &mut dyn Db, noun: Noun, sort: Option<SortKey>, limit: usize) -> Result<Vec<Found>> {
     let q = ListQuery {
         sort,
         limit: Some(limit as u32),
@@ -246,5 +242,146 @@ impl Records for SessionRecords {
             policy::check(Action::Read, actor.department, actor.id)?;
             lookup(db, want, prefix)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
+
+    /// Collaborators 1 (management), 2 and 4 (sales), 3 (support); clients
+    /// 1..=250 but 125; one contract (5) and one event (7).
+    fn seeded() -> Store {
+        let store = Store::memory().unwrap();
+        let mut conn = store.conn().unwrap();
+        let sql = conn.as_sqlite().unwrap();
+        for (id, dept, email) in [
+            (1, 1, "boss@x.io"),
+            (2, 2, "sam@x.io"),
+            (3, 3, "sue@x.io"),
+            (4, 2, "sid@x.io"),
+        ] {
+            sql.execute(
+                "INSERT INTO collaborators (id, employee_number, full_name, email, department_id,
+                                            password_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0)",
+                rusqlite::params![
+                    id,
+                    format!("E-{id}"),
+                    format!("Name {id}"),
+                    email,
+                    dept,
+                    HASH
+                ],
+            )
+            .unwrap();
+        }
+        sql.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250)
+             INSERT INTO clients (id, full_name, email, sales_contact_id, created_at, updated_at)
+             SELECT i, 'Client ' || i, 'c' || i || '@x.io', 2, 0, 0 FROM n;
+             DELETE FROM clients WHERE id = 125;
+             INSERT INTO contracts (id, client_id, total_cents, due_cents, signed_at, created_at,
+                                    updated_at)
+             VALUES (5, 12, 100, 100, 0, 0, 0);
+             INSERT INTO events (id, contract_id, name, start_at, end_at, location, attendees,
+                                 created_at, updated_at)
+             VALUES (7, 5, 'Launch', 10, 20, 'Paris', 3, 0, 0);",
+        )
+        .unwrap();
+        drop(conn);
+        store
+    }
+
+    fn ask(store: &Store, want: Want, prefix: &str) -> (Vec<String>, bool) {
+        let mut conn = store.conn().unwrap();
+        let answer = conn.read(|db| lookup(db, want, prefix)).unwrap();
+        let values = answer
+            .found
+            .iter()
+            .map(|f| format!("{} {}", f.value, f.label))
+            .collect();
+        (values, answer.complete)
+    }
+
+    fn values(store: &Store, want: Want, prefix: &str) -> Vec<String> {
+        ask(store, want, prefix).0
+    }
+
+    #[test]
+    fn an_empty_prefix_reads_the_first_ids_up_to_the_limit() {
+        let store = seeded();
+        let (found, complete) = ask(&store, Want::Ids(Noun::Client), "");
+        assert_eq!(found.len(), LIMIT);
+        assert!(!complete, "250 clients, 200 shown: more exist");
+        assert_eq!(found[0], "1 Client 1");
+        assert_eq!(found[LIMIT - 1], "201 Client 201", "id 125 is gone");
+        let (events, complete) = ask(&store, Want::Ids(Noun::Event), "");
+        assert_eq!((events, complete), (vec!["7 Launch".to_string()], true));
+    }
+
+    #[test]
+    fn typed_digits_find_the_ids_that_start_with_them() {
+        let store = seeded();
+        let twelve: Vec<String> = [12, 120, 121, 122, 123, 124, 126, 127, 128, 129]
+            .iter()
+            .map(|i| format!("{i} Client {i}"))
+            .collect();
+        assert_eq!(ask(&store, Want::Ids(Noun::Client), "12"), (twelve, true));
+        assert_eq!(
+            values(&store, Want::Ids(Noun::Client), "25"),
+            ["25 Client 25", "250 Client 250"]
+        );
+        // Past the largest id, or not an id at all: nothing, and no lookups.
+        for prefix in ["251", "9999999999999999999", "0", "01", "-1", "x", "1 "] {
+            assert_eq!(
+                ask(&store, Want::Ids(Noun::Client), prefix),
+                (Vec::new(), true),
+                "{prefix:?}"
+            );
+        }
+        // A contract is named by its client, an event by its name.
+        assert_eq!(
+            values(&store, Want::Ids(Noun::Contract), "5"),
+            ["5 Client 12"]
+        );
+        assert_eq!(values(&store, Want::Ids(Noun::Event), "7"), ["7 Launch"]);
+        assert!(values(&store, Want::Ids(Noun::Event), "8").is_empty());
+        assert_eq!(
+            values(&store, Want::Ids(Noun::Collaborator), "3"),
+            ["3 Name 3"]
+        );
+    }
+
+    #[test]
+    fn emails_come_by_department_and_prefix_in_order() {
+        let store = seeded();
+        assert_eq!(
+            values(&store, Want::Emails(None), ""),
+            [
+                "boss@x.io Name 1",
+                "sam@x.io Name 2",
+                "sid@x.io Name 4",
+                "sue@x.io Name 3"
+            ]
+        );
+        assert_eq!(
+            values(&store, Want::Emails(Some(Department::Sales)), ""),
+            ["sam@x.io Name 2", "sid@x.io Name 4"]
+        );
+        assert_eq!(
+            values(&store, Want::Emails(Some(Department::Support)), "s"),
+            ["sue@x.io Name 3"]
+        );
+        // The search matches inside; completion wants the start.
+        assert_eq!(
+            values(&store, Want::Emails(None), "S"),
+            values(&store, Want::Emails(None), "s")
+        );
+        assert!(values(&store, Want::Emails(None), "x.io").is_empty());
+        assert!(values(&store, Want::Emails(None), "%").is_empty());
     }
 }
