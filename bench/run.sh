@@ -23,8 +23,8 @@ rm -rf "$OUT" && mkdir -p "$OUT/json"
 export XDG_DATA_HOME=$OUT/data XDG_STATE_HOME=$OUT/state NO_COLOR=1 TZ=Europe/Paris
 unset SENTRY_DSN EPIC_DB EPIC_TOKEN
 PW=benchmark-password
-BIG_EVENTS=1000000; BIG_CLIENTS=200000; RUNS=30
-if (( QUICK )); then BIG_EVENTS=100000; BIG_CLIENTS=20000; RUNS=10; fi
+BIG_EVENTS=1000000; BIG_CLIENTS=200000; RUNS=30; READ_RUNS=10
+if (( QUICK )); then BIG_EVENTS=100000; BIG_CLIENTS=20000; RUNS=10; READ_RUNS=3; fi
 
 login() { echo "$PW" | "$EPIC" --db "$1" login "$2" --password-stdin >/dev/null; }
 
@@ -88,6 +88,26 @@ for fmt in table json csv; do
   /usr/bin/time -v "$EPIC" --db "$OUT/10k.db" client list --format $fmt 2>"$OUT/mem-$fmt.txt" >/dev/null
 done
 /usr/bin/time -v sqlite3 -box "$OUT/10k.db" "$Q10K" 2>"$OUT/mem-sqlite3.txt" >/dev/null
+
+echo "== (h) in-session latency: 10,000 read lines in one process, epic vs sqlite3"
+# A copy of the 10k database with a support collaborator's session (who has
+# events of their own for --mine), so that the other sections keep admin.
+cp "$OUT/10k.db" "$OUT/reads.db"; cp "$OUT/10k.db.key" "$OUT/reads.db.key"
+login "$OUT/reads.db" support3@bench.test
+# The same rows and shown columns as epic's `client show` (a vertical
+# record: sqlite3's line mode) and `event list --mine --limit 20` (a table:
+# box mode), dates formatted in local time as epic shows them.
+when() { echo "strftime('%Y-%m-%d %H:%M', $1, 'unixepoch', 'localtime')"; }
+QSHOW="SELECT cl.id, cl.full_name, cl.email, cl.phone, cl.company_name, $(when cl.created_at) AS created_at, $(when cl.updated_at) AS updated_at, cl.sales_contact_id, co.full_name AS sales_contact FROM clients cl JOIN collaborators co ON co.id = cl.sales_contact_id WHERE cl.id ="
+QMINE="SELECT ev.id, ev.contract_id, ev.name, cl.full_name AS client_name, $(when ev.start_at) AS start, $(when ev.end_at) AS end, su.full_name AS support_contact, ev.location, ev.attendees FROM events ev JOIN contracts ct ON ct.id = ev.contract_id JOIN clients cl ON cl.id = ct.client_id LEFT JOIN collaborators su ON su.id = ev.support_contact_id WHERE ev.support_contact_id = (SELECT id FROM collaborators WHERE email = 'support3@bench.test') ORDER BY ev.id LIMIT 20"
+: > "$OUT/reads.epic"; : > "$OUT/reads.sql"
+for i in $(seq 0 4999); do
+  n=$(( (i * 7919) % 10000 + 1 ))
+  printf 'client show %d\nevent list --mine --limit 20\n' "$n" >> "$OUT/reads.epic"
+  printf '.mode line\n%s %d;\n.mode box\n%s;\n' "$QSHOW" "$n" "$QMINE" >> "$OUT/reads.sql"
+done
+hyperfine --warmup 1 --runs "$READ_RUNS" --export-json "$OUT/json/h.json" \
+  "$EPIC --db $OUT/reads.db -f $OUT/reads.epic" "sqlite3 $OUT/reads.db -init /dev/null -batch < $OUT/reads.sql"
 
 python3 bench/report.py "$OUT" > "$OUT/BENCHMARKS.md" && mv "$OUT/BENCHMARKS.md" BENCHMARKS.md
 echo "BENCHMARKS.md written"

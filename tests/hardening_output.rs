@@ -251,22 +251,55 @@ fn the_prompt_escapes_a_poisoned_email() {
     p.exp_eof().unwrap();
 }
 
+/// Records as a hostile database could hold them: escape sequences in an
+/// email and in a name.
+struct Hostile;
+
+impl epic::shell::complete::data::Records for Hostile {
+    fn find(
+        &self,
+        _want: epic::shell::complete::data::Want,
+        prefix: &str,
+    ) -> epic::error::Result<epic::shell::complete::data::Answer> {
+        let found = epic::shell::complete::data::Found {
+            value: "s\u{1b}]0;x\u{7}@x.io".into(),
+            label: "Eve \u{1b}[2J\u{202E}".into(),
+        };
+        Ok(epic::shell::complete::data::Answer {
+            found: vec![found]
+                .into_iter()
+                .filter(|f| f.value.starts_with(prefix))
+                .collect(),
+            complete: true,
+        })
+    }
+}
+
 #[test]
 fn completions_and_hints_escape_values_from_the_database() {
     use rustyline::completion::Completer;
     use rustyline::hint::Hint;
     let mut helper = epic::shell::complete::EpicHelper::new(false);
-    helper.set_emails(vec!["s\u{1b}]0;x\u{7}@x.io".into()]);
+    helper.set_records(Box::new(Hostile));
     let history = rustyline::history::MemHistory::new();
     let ctx = rustyline::Context::new(&history);
     let line = "client reassign 1 --sales s";
     let (_, pairs) = helper.complete(line, line.len(), &ctx).unwrap();
     assert_eq!(pairs.len(), 1);
-    // Offered (and inserted) escaped, quoted for the shell line.
+    // Offered (and inserted) escaped, quoted for the shell line; the name
+    // beside it escaped too.
     for text in [&pairs[0].display, &pairs[0].replacement] {
         assert!(!raw_escapes(text), "{text:?}");
-        assert_eq!(shlex::split(text).unwrap(), ["s\\e]0;x\\x07@x.io"]);
+        assert!(!text.contains('\u{202E}'), "{text:?}");
     }
+    assert_eq!(
+        shlex::split(&pairs[0].replacement).unwrap(),
+        ["s\\e]0;x\\x07@x.io"]
+    );
+    assert_eq!(
+        pairs[0].display,
+        "\"s\\\\e]0;x\\\\x07@x.io\"  Eve \\e[2J\\u{202E}"
+    );
     // The hint (the rest of the only candidate) holds nothing raw either.
     let hint = helper.usage_hint(line, line.len());
     assert!(

@@ -350,4 +350,114 @@ on_both! {
         assert!(!rest.contains("Time:"), "{rest}");
         assert!(rest.contains("epic "), "{rest}");
     }
+
+    /// At the keyboard (80×24): Tab after a verb that takes an id lists the
+    /// ids that exist with their names; `--sales` offers sales staff only;
+    /// `login` the known emails; and the last command of a `;` line
+    /// completes too.
+    fn tab_completes_from_the_data(backend) {
+        let env = Env::staffed_on(backend);
+        let contract = env.contract_for_sales1(1000);
+        // sales1 is logged in: a second client, then admin again.
+        let out = env.run(&["client", "add", "--name", "Kevin Casey", "--email", "k@c.test"], "");
+        assert_ok(&out);
+        env.login("admin@epic.test");
+        let prompt = "epic admin@epic.test (management)> ";
+        let mut p = pty(&env, "", &[("NO_COLOR", "1")]);
+        p.exp_string(prompt).unwrap();
+
+        // Two clients: the first Tab completes nothing in common, the
+        // second lists them, ids and names, and no flag.
+        p.send("client show ").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        let listed = p.exp_regex(r"1  Paying Client\s+2  Kevin Casey").unwrap().1;
+        assert!(!listed.contains("--"), "{listed}");
+        p.exp_string(prompt).unwrap();
+        // The line is still `client show `: type the id and run it.
+        p.send_line("2 --format json").unwrap();
+        p.exp_string("\"full_name\": \"Kevin Casey\"").unwrap();
+        p.exp_string(prompt).unwrap();
+
+        // `--sales` offers the sales staff, not support: Tab completes
+        // their common start, Tab again lists them.
+        p.send("client reassign 2 --sales ").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        p.exp_string("sales").unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        let listed = p
+            .exp_regex(r"sales1@epic\.test  Bill Boquet\s+sales2@epic\.test  Sam Sales")
+            .unwrap()
+            .1;
+        assert!(!listed.contains("support"), "{listed}");
+        p.exp_string(prompt).unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string(prompt).unwrap();
+
+        // After `;`: one contract, so Tab writes its id; Enter runs both.
+        p.send("whoami; contract show ").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        p.exp_string(&format!("contract show {contract}")).unwrap();
+        p.send_line("--format json").unwrap();
+        p.exp_string("session_expires").unwrap();
+        p.exp_string("\"client_name\": \"Paying Client\"").unwrap();
+        p.exp_string(prompt).unwrap();
+
+        // `login` offers the known emails.
+        p.send("login supp").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        p.send("\t").unwrap();
+        p.flush().unwrap();
+        p.exp_regex(r"support1@epic\.test  Kate Hastroff\s+support2@epic\.test  Sue Support")
+            .unwrap();
+        p.exp_string(prompt).unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string(prompt).unwrap();
+
+        // Logged out: nothing is looked up (Tab after `client show ` adds
+        // nothing; the id typed then runs as usual and is refused).
+        p.send_line("logout").unwrap();
+        p.exp_string("epic> ").unwrap();
+        p.send("client show ").unwrap();
+        p.flush().unwrap();
+        p.send("\t\t").unwrap();
+        p.flush().unwrap();
+        p.send_line("1").unwrap();
+        let before = p.exp_string("not logged in").unwrap();
+        assert!(!before.contains("Paying Client"), "{before}");
+        p.send_line("exit").unwrap();
+        p.exp_eof().unwrap();
+    }
+
+    /// Every field Tab offers after `--sort` is one the backend sorts on,
+    /// ascending and descending (the names come from one backend's
+    /// whitelist; the other must agree).
+    fn the_sort_fields_completion_offers_are_accepted(backend) {
+        let env = Env::staffed_on(backend);
+        env.contract_for_sales1(1000);
+        env.login("admin@epic.test");
+        let mut script = String::new();
+        let mut count = 0;
+        for noun in ["client", "contract", "event", "collaborator"] {
+            let fields = epic::store::list::sortable(noun);
+            assert!(fields.contains(&"id"), "{noun}: {fields:?}");
+            for field in fields {
+                script.push_str(&format!("{noun} list --sort {field} --limit 1 --format csv\n"));
+                script.push_str(&format!("{noun} list --sort -{field} --limit 1 --format csv\n"));
+                count += 2;
+            }
+        }
+        assert!(count > 60, "{count}");
+        assert_ok(&env.script(&[], &script));
+    }
 }

@@ -8,13 +8,18 @@
 //!   password hashing). The session is then pinned: a `login` made later in
 //!   another terminal rewrites the token file but does not change who this
 //!   shell is; only `login`, `logout` and `passwd` typed here do.
-//! * Tab completion and the greyed usage hint come from [`EpicHelper`];
-//!   history rules are in [`super::history`].
+//! * Tab completion and the greyed usage hint come from [`EpicHelper`],
+//!   which reads the ids and emails it offers through this shell's own
+//!   session ([`SessionRecords`]) while a line is typed; history rules are
+//!   in [`super::history`].
 //! * Ctrl-C abandons the line, Ctrl-D on an empty line or `exit`/`quit`
 //!   leaves with status 0; an error prints its message and the session goes
 //!   on.
 
+use std::cell::RefCell;
 use std::io::{self, BufWriter, IsTerminal};
+use std::path::PathBuf;
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use rustyline::Editor;
@@ -23,6 +28,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 
 use super::complete::EpicHelper;
+use super::complete::data::SessionRecords;
 use super::history::HistoryFile;
 use super::{Terminal, run_commands};
 use crate::commands::{Actor, Context, Flow};
@@ -33,10 +39,23 @@ const HISTORY_SIZE: usize = 1000;
 
 /// Runs the read-eval-print loop until `exit` or Ctrl-D; returns the status.
 pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
+    // The completer reads records through this same context (its session,
+    // its connection) while a line is typed, and the loop uses it between
+    // lines: they share it for the session, and `ctx` gets it back after.
+    let placeholder = Context::new(PathBuf::new(), PathBuf::new());
+    let shared = Rc::new(RefCell::new(std::mem::replace(ctx, placeholder)));
+    let code = run_shared(&shared, term);
+    if let Ok(cell) = Rc::try_unwrap(shared) {
+        *ctx = cell.into_inner();
+    }
+    code
+}
+
+fn run_shared(shared: &Rc<RefCell<Context>>, term: &Terminal) -> i32 {
     // Rustyline draws on stdout: colour needs it to be a terminal as well as
     // stderr (which `term.colour` looked at).
     let colour = term.colour && io::stdout().is_terminal();
-    let mut editor = match editor(colour) {
+    let mut editor = match editor(colour, shared) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: cannot start the line editor: {e}");
@@ -44,29 +63,33 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
         }
     };
     let mut history = HistoryFile::open(&mut editor);
-    // `--password-stdin` typed at the shell reads "stdin", which is this
-    // terminal: read it without echo so the password never shows.
-    ctx.set_line_source(Box::new(|| {
-        crate::auth::tty::prompt("").map(|p| Some(p.expose().to_string()))
-    }));
-    // The shell is who it starts as: the token file is read once, here (a
-    // `login` in another terminal later rewrites it, and must not turn this
-    // shell, and its prompt, into someone else).
-    if let Err(e) = ctx.pin_session() {
-        eprintln!("warning: {e}; the shell starts logged out");
+    {
+        let mut ctx = shared.borrow_mut();
+        // `--password-stdin` typed at the shell reads "stdin", which is this
+        // terminal: read it without echo so the password never shows.
+        ctx.set_line_source(Box::new(|| {
+            crate::auth::tty::prompt("").map(|p| Some(p.expose().to_string()))
+        }));
+        // The shell is who it starts as: the token file is read once, here
+        // (a `login` in another terminal later rewrites it, and must not
+        // turn this shell, and its prompt, into someone else).
+        if let Err(e) = ctx.pin_session() {
+            eprintln!("warning: {e}; the shell starts logged out");
+        }
+        refresh(&mut ctx);
     }
-    refresh(ctx, &mut editor);
     // The lines of a command whose quote is still open (psql's
     // continuation lines), joined by `\n`.
     let mut pending = String::new();
     loop {
         let (plain, coloured) = match super::split::split(&pending) {
             super::split::Split::Open(open) if !pending.is_empty() => continuation(open),
-            _ => prompt(ctx.last_actor.as_ref(), Utc::now()),
+            _ => prompt(shared.borrow().last_actor.as_ref(), Utc::now()),
         };
         if let Some(helper) = editor.helper_mut() {
             helper.set_prompt(plain.clone(), coloured);
         }
+        // No borrow of the context is held here: Tab may read through it.
         let line = match editor.readline(&plain) {
             Ok(line) => line,
             // Ctrl-C abandons the whole command, continuation lines too.
@@ -103,11 +126,12 @@ pub fn run(ctx: &mut Context, term: &Terminal) -> i32 {
         }
         pending.clear();
         history.record(&mut editor, &text);
-        let (code, flow) = run_line(ctx, &text, term);
+        let mut ctx = shared.borrow_mut();
+        let (code, flow) = run_line(&mut ctx, &text, term);
         if flow == Flow::Exit {
             return code;
         }
-        refresh(ctx, &mut editor);
+        refresh(&mut ctx);
     }
 }
 
@@ -119,7 +143,10 @@ fn continuation(open: char) -> (String, String) {
     (plain.clone(), plain)
 }
 
-fn editor(colour: bool) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
+fn editor(
+    colour: bool,
+    shared: &Rc<RefCell<Context>>,
+) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
     let config = Config::builder()
         .behavior(Behavior::PreferTerm)
         .auto_add_history(false)
@@ -134,7 +161,9 @@ fn editor(colour: bool) -> rustyline::Result<Editor<EpicHelper, FileHistory>> {
         })
         .build();
     let mut editor = Editor::with_config(config)?;
-    editor.set_helper(Some(EpicHelper::new(colour)));
+    let mut helper = EpicHelper::new(colour);
+    helper.set_records(Box::new(SessionRecords::new(Rc::clone(shared))));
+    editor.set_helper(Some(helper));
     Ok(editor)
 }
 
@@ -155,30 +184,20 @@ fn run_line(ctx: &mut Context, line: &str, term: &Terminal) -> (i32, Flow) {
     run_commands(ctx, line, &mut out, &line_term)
 }
 
-/// Re-reads the session for the prompt and the collaborator emails for
-/// completion: one read transaction per command, none per keystroke.
-fn refresh(ctx: &mut Context, editor: &mut Editor<EpicHelper, FileHistory>) {
-    let emails = session_emails(ctx);
-    if let Some(helper) = editor.helper_mut() {
-        helper.set_emails(emails);
-    }
-}
-
-fn session_emails(ctx: &mut Context) -> Vec<String> {
+/// Re-reads the session for the prompt (one read transaction per command,
+/// none per keystroke; completion reads records only on Tab).
+fn refresh(ctx: &mut Context) {
     if !matches!(ctx.current_token(), Ok(Some(_))) {
         ctx.last_actor = None;
-        return Vec::new();
+        return;
     }
-    match ctx.read(|c, _| c.collaborator_emails()) {
-        Ok(emails) => emails,
-        Err(_) => {
-            // Keep an expired session for the prompt's `(expired)` mark; any
-            // other failure (revoked, account gone) means logged out.
-            let now = Utc::now();
-            if ctx.last_actor.as_ref().is_none_or(|a| a.expires_at > now) {
-                ctx.last_actor = None;
-            }
-            Vec::new()
+    if ctx.read(|_, _| Ok(())).is_err() {
+        // Keep an expired session for the prompt's `(expired)` mark; any
+        // other failure (revoked, account gone, database gone) means
+        // logged out, and completion then asks the database nothing.
+        let now = Utc::now();
+        if ctx.last_actor.as_ref().is_none_or(|a| a.expires_at > now) {
+            ctx.last_actor = None;
         }
     }
 }

@@ -74,6 +74,22 @@ impl ListQuery {
     }
 }
 
+/// The fields `--sort` accepts on the list of `noun` (`client`,
+/// `contract`, `event`, `collaborator`; none for anything else), in the
+/// order of the backends' whitelist. Both backends accept the same names
+/// (a test sorts by each one on both).
+pub fn sortable(noun: &str) -> Vec<&'static str> {
+    use super::sqlite::{clients, collaborators, contracts, events};
+    let columns: &[(&'static str, &str)] = match noun {
+        "client" => clients::SORTABLE,
+        "contract" => contracts::SORTABLE,
+        "event" => events::SORTABLE,
+        "collaborator" => collaborators::SORTABLE,
+        _ => &[],
+    };
+    columns.iter().map(|(name, _)| *name).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

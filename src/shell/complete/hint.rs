@@ -1,10 +1,11 @@
-//! The greyed usage hint shown after the cursor while a line is typed.
+//! The greyed usage hint shown after the cursor while a line is typed
+//! (never asks the database: it runs at every keystroke).
 
 use rustyline::Context as RlContext;
 use rustyline::hint::{Hint, Hinter};
 
 use super::walk::{Walk, split};
-use super::{EpicHelper, names_collaborator, placeholder, subcommands};
+use super::{EpicHelper, placeholder, subcommands, wants};
 
 /// A hint: the rest of a word that can only be one thing (accepted with →),
 /// or the usage still to type (shown, never inserted).
@@ -33,7 +34,7 @@ impl EpicHelper {
         let (words, current) = split(line);
         if !current.text.is_empty() {
             // Mid-word: the rest of the only possible candidate.
-            let (start, pairs) = self.candidates(line, pos);
+            let (start, pairs) = self.candidates(line, pos, false);
             let [pair] = pairs.as_slice() else {
                 return None;
             };
@@ -49,10 +50,15 @@ impl EpicHelper {
         let text = if walk.lost || (walk.help && !walk.cmd.has_subcommands()) {
             return None;
         } else if let Some(arg) = walk.pending {
-            // Short lists (formats, departments) are spelled out; emails not.
-            let values = self.values(arg, &walk, "");
+            // Short lists (formats, departments) are spelled out; records
+            // from the database not.
+            let (_, values) = self.values(arg, &walk, "", false);
             match values.len() {
-                1..=6 if !names_collaborator(arg, &walk) => values.join("|"),
+                1..=6 if wants(arg, &walk, "").is_none() => values
+                    .into_iter()
+                    .map(|o| o.value)
+                    .collect::<Vec<_>>()
+                    .join("|"),
                 _ => placeholder(arg),
             }
         } else if walk.cmd.has_subcommands() && walk.positionals == 0 {

@@ -14,6 +14,8 @@ pub(super) struct Word {
 /// Splits `line` into its complete words and the word under the cursor
 /// (empty when the line ends with a space). Quotes are honoured as `shlex`
 /// does, but an unterminated one is not an error: the user is still typing.
+/// An unquoted `;` ends a command (as [`crate::shell::split`] reads it):
+/// only the words of the last command are returned.
 pub(super) fn split(line: &str) -> (Vec<Word>, Word) {
     let mut words = Vec::new();
     let mut word: Option<Word> = None;
@@ -32,6 +34,11 @@ pub(super) fn split(line: &str) -> (Vec<Word>, Word) {
             (Some('\''), _) => w.text.push(c),
             (_, '\\') => escaped = true,
             (None, '\'' | '"') => quote = Some(c),
+            (None, ';') => {
+                // A new command starts: only its words count.
+                word = None;
+                words.clear();
+            }
             (None, c) if c.is_whitespace() => {
                 let done = word.take().expect("just set");
                 if !done.text.is_empty() || done.start < i {

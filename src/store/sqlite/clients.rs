@@ -15,7 +15,7 @@ const SELECT: &str = "SELECT cl.id, cl.full_name, cl.email, cl.phone, cl.company
                              cl.created_at, cl.updated_at, cl.sales_contact_id, co.full_name
                       FROM clients cl JOIN collaborators co ON co.id = cl.sales_contact_id";
 
-const SORTABLE: &[(&str, &str)] = &[
+pub(crate) const SORTABLE: &[(&str, &str)] = &[
     ("id", "cl.id"),
     ("full_name", "cl.full_name COLLATE NOCASE"),
     ("email", "cl.email"),

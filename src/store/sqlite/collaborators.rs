@@ -24,7 +24,7 @@ const UNIQUE: &[(&str, &str)] = &[
 const SELECT: &str = "SELECT id, employee_number, full_name, email, department_id, created_at,
                              updated_at FROM collaborators";
 
-const SORTABLE: &[(&str, &str)] = &[
+pub(crate) const SORTABLE: &[(&str, &str)] = &[
     ("id", "id"),
     ("employee_number", "employee_number"),
     ("full_name", "full_name COLLATE NOCASE"),

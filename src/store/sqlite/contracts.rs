@@ -15,7 +15,7 @@ const SELECT: &str = "SELECT ct.id, ct.client_id, cl.full_name, cl.sales_contact
                              ct.updated_at
                       FROM contracts ct JOIN clients cl ON cl.id = ct.client_id";
 
-const SORTABLE: &[(&str, &str)] = &[
+pub(crate) const SORTABLE: &[(&str, &str)] = &[
     ("id", "ct.id"),
     ("client_id", "ct.client_id"),
     ("client_name", "cl.full_name COLLATE NOCASE"),

@@ -18,7 +18,7 @@ const SELECT: &str = "SELECT ev.id, ev.contract_id, ev.name, cl.full_name, cl.em
                       JOIN clients cl ON cl.id = ct.client_id
                       LEFT JOIN collaborators su ON su.id = ev.support_contact_id";
 
-const SORTABLE: &[(&str, &str)] = &[
+pub(crate) const SORTABLE: &[(&str, &str)] = &[
     ("id", "ev.id"),
     ("contract_id", "ev.contract_id"),
     ("name", "ev.name COLLATE NOCASE"),
