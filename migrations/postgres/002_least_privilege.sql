@@ -418,6 +418,27 @@ BEGIN
         EXECUTE format('GRANT %I, %I TO %I', owner, admin, current_user);
     END IF;
 
+    -- Ownership first (the old owner's privileges pass to the new one),
+    -- row-level security, the owner's own policy.
+    EXECUTE format('ALTER SCHEMA epic OWNER TO %I', owner);
+    FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'epic' LOOP
+        EXECUTE format('ALTER TABLE epic.%I OWNER TO %I', t, owner);
+        EXECUTE format('ALTER TABLE epic.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('DROP POLICY IF EXISTS owner_all ON epic.%I', t);
+        EXECUTE format('CREATE POLICY owner_all ON epic.%I TO %I USING (true) WITH CHECK (true)',
+                       t, owner);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['collaborators', 'sessions', 'departments'] LOOP
+        EXECUTE format('DROP POLICY IF EXISTS admin_all ON epic.%I', t);
+        EXECUTE format('CREATE POLICY admin_all ON epic.%I TO %I USING (true) WITH CHECK (true)',
+                       t, admin);
+    END LOOP;
+    FOR r, t IN SELECT p.oid::regprocedure::text, p.proname FROM pg_proc p
+                WHERE p.pronamespace = 'epic'::regnamespace AND p.prokind = 'f' LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', r,
+                       CASE WHEN t = ANY (admin_functions) THEN admin ELSE owner END);
+    END LOOP;
+
     -- Grants of an earlier installation (another tag, after a copy or a
     -- rename) and of PUBLIC go.
     FOR r IN SELECT DISTINCT g.rolname FROM pg_class c, aclexplode(c.relacl) a
@@ -443,26 +464,6 @@ BEGIN
     REVOKE ALL ON SCHEMA epic FROM PUBLIC;
     EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %s', current_database(), groups);
-
-    -- Ownership, row-level security, the owner's own policy.
-    EXECUTE format('ALTER SCHEMA epic OWNER TO %I', owner);
-    FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'epic' LOOP
-        EXECUTE format('ALTER TABLE epic.%I OWNER TO %I', t, owner);
-        EXECUTE format('ALTER TABLE epic.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS owner_all ON epic.%I', t);
-        EXECUTE format('CREATE POLICY owner_all ON epic.%I TO %I USING (true) WITH CHECK (true)',
-                       t, owner);
-    END LOOP;
-    FOREACH t IN ARRAY ARRAY['collaborators', 'sessions', 'departments'] LOOP
-        EXECUTE format('DROP POLICY IF EXISTS admin_all ON epic.%I', t);
-        EXECUTE format('CREATE POLICY admin_all ON epic.%I TO %I USING (true) WITH CHECK (true)',
-                       t, admin);
-    END LOOP;
-    FOR r, t IN SELECT p.oid::regprocedure::text, p.proname FROM pg_proc p
-                WHERE p.pronamespace = 'epic'::regnamespace AND p.prokind = 'f' LOOP
-        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', r,
-                       CASE WHEN t = ANY (admin_functions) THEN admin ELSE owner END);
-    END LOOP;
 
     -- What each department may do (row-level security narrows it to rows).
     EXECUTE format('GRANT USAGE ON SCHEMA epic TO %s, %I', groups, admin);
