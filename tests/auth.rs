@@ -107,8 +107,10 @@ fn admin_claims(env: &Env) -> Value {
 
 // ---------------------------------------------------------------- tokens
 
-on_both! {
-fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
@@ -119,10 +121,11 @@ fn a_token_minted_with_the_real_key_works_so_the_forgeries_below_are_meaningful(
     let out = env.run(&["collaborator", "show", "sales1@epic.test"], "");
     assert!(stdout(&out).contains("Forged Name"), "{}", stdout(&out));
 }
-}
 
-on_both! {
-fn tampered_payloads_are_refused(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn tampered_payloads_are_refused() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let token = env.token();
     let (header, claims, signature) = split(&token);
@@ -153,10 +156,11 @@ fn tampered_payloads_are_refused(backend) {
     ));
     assert_refused(&env, &cases);
 }
-}
 
-on_both! {
-fn other_keys_and_algorithms_are_refused(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn other_keys_and_algorithms_are_refused() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
@@ -190,10 +194,11 @@ fn other_keys_and_algorithms_are_refused(backend) {
     cases.push(("garbage".into(), "not-a-token".into()));
     assert_refused(&env, &cases);
 }
-}
 
-on_both! {
-fn expired_not_yet_valid_and_exp_less_tokens_are_refused(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn expired_not_yet_valid_and_exp_less_tokens_are_refused() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let key = signing_key(&env);
     let claims = admin_claims(&env);
@@ -251,7 +256,6 @@ fn expired_not_yet_valid_and_exp_less_tokens_are_refused(backend) {
     ];
     assert_refused(&env, &cases);
 }
-}
 
 // ---------------------------------------------------------------- revocation
 
@@ -269,8 +273,10 @@ fn run_as(env: &Env, token: &str, args: &[&str]) -> std::process::Output {
         .expect("run")
 }
 
-on_both! {
-fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let sales1 = session_of(&env, "sales1@epic.test");
     let sales2 = session_of(&env, "sales2@epic.test");
@@ -363,7 +369,6 @@ fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once(backend)
     let out = env.run(&["client", "list"], "");
     assert_code(&out, 3);
     assert!(stderr(&out).contains("not logged in"), "{}", stderr(&out));
-}
 }
 
 // ---------------------------------------------------------------- token files
@@ -508,8 +513,10 @@ fn logging_in_to_a_second_database_keeps_the_first_session() {
 
 // ---------------------------------------------------------------- throttling
 
-on_both! {
-fn parallel_wrong_passwords_lock_the_account_after_five(backend) {
+/// SQLite only: server-mode sessions are database roles (tests/least_privilege.rs).
+#[test]
+fn parallel_wrong_passwords_lock_the_account_after_five() {
+    let backend = &Backend::Sqlite;
     let env = Env::staffed_on(backend);
     let mut script = String::new();
     for i in 0..10 {
@@ -563,7 +570,6 @@ fn parallel_wrong_passwords_lock_the_account_after_five(backend) {
     assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
     // Another account is not affected.
     env.login("sales2@epic.test");
-}
 }
 
 // ---------------------------------------------------------------- secrets
