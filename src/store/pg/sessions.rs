@@ -12,10 +12,18 @@ use crate::store::collaborators::{Account, ServerSession};
 
 /// The open session of this connection's role, if any.
 pub fn current(s: &mut Session<'_>) -> Result<Option<ServerSession>> {
-    let Some(r) = s.query_opt(
+    // A role whose collaborator was deleted lost the schema with its
+    // groups: for it, the session has ended.
+    let Some(r) = s.query_opt_with(
         "SELECT c.id, c.email, c.full_name, c.department_id, c.db_role, epic.session_expires()
-         FROM collaborators c WHERE c.id = epic.me() AND epic.session_expires() IS NOT NULL",
+         FROM epic.collaborators c WHERE c.id = epic.me() AND epic.session_expires() IS NOT NULL",
         &[],
+        |e| match e.code().map(|c| c.code()) {
+            Some("42501" | "42P01" | "3F000" | "42883") => Error::auth(
+                "session ended (the account was deleted or its rights changed); log in again",
+            ),
+            _ => super::error::map(e),
+        },
     )?
     else {
         return Ok(None);
