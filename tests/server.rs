@@ -49,29 +49,33 @@ fn credentials_and_missing_servers_get_clear_answers() {
     let Some(env) = staffed("server::credentials") else {
         return;
     };
-    // A wrong password: refused by the server, exit 3, never echoed.
-    let out = env
-        .epic()
-        .env("PGPASSWORD", "not-the-password")
-        .args(["whoami"])
-        .output()
-        .unwrap();
-    assert_code(&out, 3);
-    assert!(
-        stderr(&out).contains("refused the login"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!stderr(&out).contains("not-the-password"));
-    // No password at all.
+    // A wrong password: refused by the server (the collaborator's own
+    // role), exit 3, the same answer as an unknown email, never echoed.
+    for (email, password) in [
+        ("sales1@epic.test", "not-the-password"),
+        ("nobody@epic.test", PASSWORD),
+    ] {
+        let out = env.run(
+            &["login", email, "--password-stdin"],
+            &format!("{password}\n"),
+        );
+        assert_code(&out, 3);
+        assert!(
+            stderr(&out).contains("unknown email or wrong password"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("not-the-password"));
+    }
+    // Once logged in, no shared password is needed: the session role is
+    // the credential.
     let out = env
         .epic()
         .env_remove("PGPASSWORD")
         .args(["whoami"])
         .output()
         .unwrap();
-    assert_code(&out, 3);
-    assert!(stderr(&out).contains("PGPASSWORD"), "{}", stderr(&out));
+    assert_ok(&out);
     // A password in the URL is refused before anything is sent.
     let (scheme, rest) = pg(&env).url.split_once("://").unwrap();
     let (user, host) = rest.split_once('@').unwrap();

@@ -478,8 +478,9 @@ BEGIN
     EXECUTE format('GRANT UPDATE (total_cents, due_cents, signed_at, updated_at) '
                    'ON epic.contracts TO %I, %I', sales, mgmt);
     EXECUTE format('GRANT INSERT ON epic.contracts, epic.payments TO %I', mgmt);
-    -- `next_employee_number` looks at the identity's last value.
-    EXECUTE format('GRANT SELECT ON SEQUENCE epic.collaborators_id_seq TO %I', mgmt);
+    -- `next_employee_number` looks at the identity's last value, and
+    -- `backup` (pg_dump) at every sequence's.
+    EXECUTE format('GRANT SELECT ON ALL SEQUENCES IN SCHEMA epic TO %I', mgmt);
     EXECUTE format('GRANT UPDATE (sales_contact_id, updated_at) ON epic.clients TO %I', mgmt);
     EXECUTE format('GRANT UPDATE (name, start_at, end_at, support_contact_id, location, '
                    'attendees, notes, updated_at) ON epic.events TO %I', mgmt);

@@ -237,9 +237,14 @@ impl Context {
 
     /// Server mode: the server, logged in as this context's session role.
     fn open_session_store(&mut self) -> Result<Store> {
-        let token = self
-            .current_token()?
-            .ok_or_else(|| Error::auth("not logged in; run `login` first"))?;
+        let Some(token) = self.current_token()? else {
+            // A missing or foreign database, or an unreachable server, is
+            // the first thing to tell, when the URL's own role can tell it.
+            match Store::open(&self.target, OpenMode::Existing) {
+                Err(e) if !matches!(e, Error::Auth(_)) => return Err(e),
+                _ => return Err(Error::auth("not logged in; run `login` first")),
+            }
+        };
         let (role, secret) = server_token(&token)?;
         let target = self.server_target(role, secret.as_bytes())?;
         Store::open(&target, OpenMode::Existing).map_err(|e| match e {
