@@ -6,8 +6,6 @@ use super::testing::{Database, server};
 use super::*;
 use crate::store::Target;
 
-const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
-
 fn open(db: &Database, mode: OpenMode) -> Result<Store> {
     match db.target() {
         Target::Postgres(t) => Store::open(&t, mode),
@@ -25,13 +23,12 @@ fn seeded(test: &str) -> Option<(Database, postgres::Client)> {
     for (name, dept) in [("m", 1), ("s", 2), ("p", 3)] {
         c.execute(
             "INSERT INTO collaborators (employee_number, full_name, email, department_id,
-                                        password_hash, created_at, updated_at)
-             VALUES ($1, 'N', $2, $3, $4, now(), now())",
+                                        created_at, updated_at)
+             VALUES ($1, 'N', $2, $3, now(), now())",
             &[
                 &format!("E-{name}"),
                 &format!("{name}@x.io"),
                 &(dept as i64),
-                &HASH,
             ],
         )
         .unwrap();
@@ -105,8 +102,8 @@ fn the_schema_refuses_invalid_rows_by_itself() {
             "department: the collaborator still owns clients",
         ),
         (
-            "UPDATE collaborators SET password_hash = 'plain' WHERE id = 1",
-            "collaborators_password_hash_check",
+            "UPDATE collaborators SET db_role = 'postgres' WHERE id = 1",
+            "collaborators_db_role_check",
         ),
         (
             "UPDATE clients SET updated_at = created_at - interval '1 day'",
