@@ -373,3 +373,31 @@ fn an_expired_session_role_cannot_log_in() {
     assert_code(&out, 3);
     assert!(stderr(&out).contains("log in again"), "{}", stderr(&out));
 }
+
+#[test]
+fn doctor_checks_the_security_set_up() {
+    let Some(env) = staffed("least_privilege::doctor") else {
+        return;
+    };
+    let out = env.run(&["doctor"], "");
+    assert_ok(&out);
+    let sales = db_role(&env, "sales1@epic.test");
+    env.sql_exec(&format!(
+        "ALTER TABLE epic.clients NO FORCE ROW LEVEL SECURITY;
+         GRANT SELECT ON epic.events TO PUBLIC;
+         ALTER FUNCTION epic.owns_contract(bigint) RESET search_path;
+         ALTER ROLE \"{sales}\" CREATEDB;"
+    ))
+    .unwrap();
+    let out = env.run(&["doctor"], "");
+    assert_ne!(code(&out), 0);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    for needle in [
+        "table clients: row-level security is not enabled and forced",
+        "table events: granted to PUBLIC",
+        "function owns_contract(bigint): search_path is not pinned",
+        &format!("role {sales}: has more than a collaborator needs"),
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+}
