@@ -37,15 +37,17 @@ fn session_credentials(env: &Env) -> (String, String) {
 /// database (passwords, validity, memberships).
 fn state(env: &Env) -> String {
     let mut s = env.snapshot();
-    for row in env.sql_rows(
+    // This database's roles only: other tests change theirs meanwhile.
+    let tag = env.sql_rows("SELECT epic.role_tag()")[0][0].clone();
+    for row in env.sql_rows(&format!(
         "SELECT r.rolname, coalesce(a.rolpassword, ''), coalesce(r.rolvaliduntil::text, ''),
                 r.rolcanlogin::text, r.rolsuper::text, r.rolcreaterole::text,
                 coalesce((SELECT string_agg(g.rolname, ',' ORDER BY g.rolname)
                           FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                           WHERE m.member = r.oid), '')
          FROM pg_roles r JOIN pg_authid a ON a.oid = r.oid
-         WHERE r.rolname LIKE 'epic\\_%' ORDER BY 1",
-    ) {
+         WHERE r.rolname LIKE '{tag}\\_%' ORDER BY 1"
+    )) {
         s.push_str(&row.join("|"));
         s.push('\n');
     }
