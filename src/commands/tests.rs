@@ -512,6 +512,47 @@ fn the_permission_matrix_holds_on_postgresql() {
     }
 }
 
+/// The same matrix on PostgreSQL with epic's own policy check switched off
+/// (a switch of test builds only): every case the matrix forbids is still
+/// refused, now by the server (GRANTs, row-level security, the SECURITY
+/// DEFINER functions, the schema's rules), and writes nothing.
+#[test]
+fn the_database_alone_refuses_what_the_matrix_forbids() {
+    let Some(base) = pg_base() else {
+        return;
+    };
+    let (mut cases, mut by_privilege) = (0, 0);
+    for (line, expected) in MATRIX {
+        for (role, want) in expected.iter().enumerate().take(3) {
+            if *want != DENIED {
+                continue;
+            }
+            let (_world, mut ctx, feed) = pg_world(base, role);
+            let before = image(&mut ctx);
+            crate::policy::skip::set(true);
+            let err = error_of(&mut ctx, &feed, line);
+            crate::policy::skip::set(false);
+            // The refusal is the server's, not epic's sentence.
+            if err.exit_code().code() == DENIED {
+                assert!(
+                    err.to_string().contains("the database refused"),
+                    "role {role}: {line}: {err}"
+                );
+                by_privilege += 1;
+            }
+            assert!(
+                before == image(&mut ctx),
+                "role {role} changed the database: {line}"
+            );
+            cases += 1;
+        }
+    }
+    eprintln!(
+        "{cases} forbidden cases refused by PostgreSQL alone, {by_privilege} as a privilege error"
+    );
+    assert!(cases >= 40, "only {cases} cases");
+}
+
 fn permission_matrix(world: &dyn Fn(usize) -> (World, Context, Feed)) {
     let mut cases = 0;
     for (line, expected) in MATRIX {
