@@ -168,6 +168,19 @@ BEGIN
     END IF;
 END $$;
 
+-- Creates a login role with nothing but `verifier` as its password and
+-- membership in `member_of` (a department group, or the collaborator's role
+-- for a session): no attribute beyond LOGIN, ever.
+CREATE FUNCTION epic.create_login_role(name text, verifier text, member_of text,
+                                       valid_until timestamptz) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM epic.check_verifier(verifier);
+    EXECUTE format('CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                   'NOREPLICATION NOBYPASSRLS PASSWORD %L VALID UNTIL %L IN ROLE %I',
+                   name, verifier, coalesce(valid_until, 'infinity'), member_of);
+END $$;
+
 -- Drops the roles of ended or expired sessions that nobody uses any more.
 CREATE FUNCTION epic.drop_ended_sessions() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -223,9 +236,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'EP001',
             MESSAGE = 'email: the server already has a role for this email; ask its administrator';
     END IF;
-    EXECUTE format('CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE '
-                   'NOREPLICATION NOBYPASSRLS PASSWORD %L IN ROLE %I',
-                   name, verifier, epic.role_tag() || '_' || department);
+    PERFORM epic.create_login_role(name, verifier, epic.role_tag() || '_' || department, NULL);
     RETURN id;
 END $$;
 
@@ -320,9 +331,7 @@ BEGIN
     PERFORM epic.check_verifier(verifier);
     PERFORM epic.drop_ended_sessions();
     until := now() + make_interval(secs => seconds);
-    EXECUTE format('CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE '
-                   'NOREPLICATION NOBYPASSRLS PASSWORD %L VALID UNTIL %L IN ROLE %I',
-                   name, verifier, until, who.db_role);
+    PERFORM epic.create_login_role(name, verifier, who.db_role, until);
     INSERT INTO epic.sessions AS s (role, collaborator_id, expires_at)
     VALUES (name, who.id, until);
     RETURN QUERY SELECT name, until;
@@ -376,9 +385,8 @@ BEGIN
              WHERE k.db_role IS DISTINCT FROM epic.role_of_email(k.email)
                 OR NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = k.db_role) LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = epic.role_of_email(c.email)) THEN
-            EXECUTE format('CREATE ROLE %I LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE '
-                           'NOREPLICATION NOBYPASSRLS PASSWORD %L IN ROLE %I',
-                           epic.role_of_email(c.email), verifier, epic.role_tag() || '_' || c.dept);
+            PERFORM epic.create_login_role(epic.role_of_email(c.email), verifier,
+                                           epic.role_tag() || '_' || c.dept, NULL);
         END IF;
         UPDATE epic.collaborators SET db_role = epic.role_of_email(c.email) WHERE id = c.id;
         n := n + 1;
@@ -402,7 +410,8 @@ DECLARE
     groups text := format('%I, %I, %I', mgmt, sales, support);
     r text;
     t text;
-    admin_functions text[] := ARRAY['require_management', 'drop_ended_sessions', 'end_sessions',
+    admin_functions text[] := ARRAY['require_management', 'create_login_role',
+        'drop_ended_sessions', 'end_sessions',
         'collaborator_add', 'collaborator_update', 'collaborator_delete', 'session_open',
         'session_close', 'password_change'];
 BEGIN

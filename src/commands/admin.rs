@@ -60,13 +60,20 @@ pub fn doctor(ctx: &mut Context) -> Result<Output> {
     })
 }
 
-/// Writes a consistent copy of the database, and of its signing key beside it.
+/// Writes a consistent copy of the database, and (SQLite) of its signing
+/// key beside it; a server has no key, its sessions are roles.
 pub fn backup(ctx: &mut Context, args: &BackupArgs) -> Result<Output> {
-    let key = ctx.key()?;
+    let key = if ctx.is_server() {
+        None
+    } else {
+        Some(ctx.key()?)
+    };
     ctx.read(|c, actor| {
         policy::check(Action::Maintain, actor.department, actor.id)?;
         c.backup(&args.file)?;
-        auth::files::save_key_copy(&args.file, &key)?;
+        if let Some(key) = &key {
+            auth::files::save_key_copy(&args.file, key)?;
+        }
         Ok(Output::Message(format!(
             "backed up to {}",
             args.file.display()

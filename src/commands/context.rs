@@ -330,20 +330,11 @@ impl Context {
         Ok(self.conn.as_mut().expect("just set"))
     }
 
-    /// The signing key, loaded once: beside the database file, or, on a
-    /// PostgreSQL server, this user's own key in their session folder
-    /// (tokens never leave the machine they were made on, so each machine
-    /// signs its own; revocation still holds everywhere, through the
-    /// account's token version in the database).
+    /// The signing key (SQLite), loaded once from beside the database
+    /// file. Server mode has none: its sessions are database roles.
     pub fn key(&mut self) -> Result<Rc<SigningKey>> {
         if self.key.is_none() {
-            let key = if self.is_server() {
-                self.ensure_session_dir()?;
-                auth::files::load_or_create_key(&self.db_path)?
-            } else {
-                auth::files::load_key(&self.db_path)?
-            };
-            self.key = Some(Rc::new(key));
+            self.key = Some(Rc::new(auth::files::load_key(&self.db_path)?));
         }
         Ok(Rc::clone(self.key.as_ref().expect("just loaded")))
     }
@@ -351,22 +342,9 @@ impl Context {
     /// A fresh signing key (`init`): no token signed for an earlier
     /// database here can ever be accepted.
     pub(crate) fn rotate_key(&mut self) -> Result<Rc<SigningKey>> {
-        if self.is_server() {
-            self.ensure_session_dir()?;
-        }
         let key = Rc::new(auth::files::rotate_key(&self.db_path)?);
         self.key = Some(Rc::clone(&key));
         Ok(key)
-    }
-
-    /// The session folder, created owner-only if missing.
-    fn ensure_session_dir(&self) -> Result<()> {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.session_dir)
-            .map_err(|e| Error::io(format!("creating {}", self.session_dir.display()), e))
     }
 
     /// Sets the key after `init` created it.

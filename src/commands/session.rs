@@ -192,24 +192,17 @@ pub fn login(ctx: &mut Context, args: &LoginArgs) -> Result<Output> {
 /// role logs in), then a session role is created whose secret only the
 /// token file holds.
 fn login_server(ctx: &mut Context, email: &str, password: &Password) -> Result<Output> {
-    let role = ctx.role_of_email(email)?;
-    let target = ctx.server_target(&role, password.expose().as_bytes())?;
-    let store = store::Store::open(&target, store::OpenMode::Existing).map_err(|e| match e {
-        Error::Auth(_) => bad_credentials(),
-        e => e,
-    })?;
-    let secret = store::pg::roles::session_secret()?;
-    let verifier = store::pg::roles::verifier(&secret);
-    let ttl = i64::try_from(auth::token::default_ttl().as_secs()).unwrap_or(i64::MAX);
+    let store = open_as_collaborator(ctx, email, password, bad_credentials)?;
+    let new = NewSession::create()?;
     let (session, until, account) = store.conn()?.write(&mut |c| {
         let account = c
             .account_by_email(email)?
             .ok_or_else(|| Error::internal("a role without its collaborator"))?;
         c.audit(Some(account.id), "login", "session", Some(account.id), None)?;
-        let (session, until) = c.open_server_session(&verifier, ttl)?;
+        let (session, until) = c.open_server_session(&new.verifier, new.ttl)?;
         Ok((session, until, account))
     })?;
-    ctx.keep_token(Context::server_token_for(&session, &secret))?;
+    ctx.keep_token(Context::server_token_for(&session, &new.secret))?;
     Ok(Output::Message(format!(
         "logged in as {} ({}) until {}",
         account.email,
@@ -347,17 +340,12 @@ pub fn change_password(ctx: &mut Context, old: &Password, new: &Password) -> Res
 /// session ends, and this one goes on with a new session role.
 fn change_password_server(ctx: &mut Context, old: &Password, new: &Password) -> Result<Output> {
     let me = ctx.read(|_, actor| Ok(actor.clone()))?;
-    let role = ctx.role_of_email(&me.email)?;
-    let target = ctx.server_target(&role, old.expose().as_bytes())?;
-    let store = store::Store::open(&target, store::OpenMode::Existing).map_err(|e| match e {
-        Error::Auth(_) => Error::auth("the current password is wrong"),
-        e => e,
+    let store = open_as_collaborator(ctx, &me.email, old, || {
+        Error::auth("the current password is wrong")
     })?;
     let verifier = store::pg::roles::verifier(new.expose());
-    let secret = store::pg::roles::session_secret()?;
-    let session_verifier = store::pg::roles::verifier(&secret);
-    let ttl = i64::try_from(auth::token::default_ttl().as_secs()).unwrap_or(i64::MAX);
-    let session = store.conn()?.write(&mut |c| {
+    let session = NewSession::create()?;
+    let role = store.conn()?.write(&mut |c| {
         let id = c.change_own_password(&verifier)?;
         c.audit(
             Some(id),
@@ -366,7 +354,7 @@ fn change_password_server(ctx: &mut Context, old: &Password, new: &Password) -> 
             Some(id),
             Some(&json!({"fields": ["password"]})),
         )?;
-        Ok(c.open_server_session(&session_verifier, ttl)?.0)
+        Ok(c.open_server_session(&session.verifier, session.ttl)?.0)
     })?;
     ctx.queue_report(BusinessEvent::CollaboratorUpdated {
         id: me.id,
@@ -375,8 +363,43 @@ fn change_password_server(ctx: &mut Context, old: &Password, new: &Password) -> 
         fields: vec!["password"],
         actor_id: me.id,
     });
-    ctx.keep_token(Context::server_token_for(&session, &secret))?;
+    ctx.keep_token(Context::server_token_for(&role, &session.secret))?;
     Ok(Output::Message(
         "password changed; your other sessions are logged out".into(),
     ))
+}
+
+/// Server mode: the server, logged in as the collaborator's own role with
+/// `password` (PostgreSQL checks it); `refused` is the answer to a wrong one.
+fn open_as_collaborator(
+    ctx: &Context,
+    email: &str,
+    password: &Password,
+    refused: fn() -> Error,
+) -> Result<store::Store> {
+    let role = ctx.role_of_email(email)?;
+    let target = ctx.server_target(&role, password.expose().as_bytes())?;
+    store::Store::open(&target, store::OpenMode::Existing).map_err(|e| match e {
+        Error::Auth(_) => refused(),
+        e => e,
+    })
+}
+
+/// A server-mode session to open: the secret only the token file will hold,
+/// the verifier the server keeps for it, and how long it lives.
+struct NewSession {
+    secret: String,
+    verifier: String,
+    ttl: i64,
+}
+
+impl NewSession {
+    fn create() -> Result<NewSession> {
+        let secret = store::pg::roles::session_secret()?;
+        Ok(NewSession {
+            verifier: store::pg::roles::verifier(&secret),
+            secret,
+            ttl: i64::try_from(auth::token::default_ttl().as_secs()).unwrap_or(i64::MAX),
+        })
+    }
 }

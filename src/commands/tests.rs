@@ -53,10 +53,7 @@ fn run(ctx: &mut Context, feed: &Feed, line: &str) -> i32 {
     feed.borrow_mut().clear();
     match result {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("{line}: {e}");
-            e.exit_code().code()
-        }
+        Err(e) => e.exit_code().code(),
     }
 }
 
@@ -197,13 +194,12 @@ impl World {
     }
 }
 
-/// The base world on PostgreSQL: a template database, its key and tokens.
+/// The base world on PostgreSQL: a template database (each world logs in
+/// on its own copy).
 struct PgBase {
     _dir: TempDir,
     server: crate::store::pg::testing::Server,
     template: crate::store::pg::testing::Database,
-    key: PathBuf,
-    tokens: [String; 3],
 }
 
 fn pg_base() -> Option<&'static PgBase> {
@@ -213,15 +209,12 @@ fn pg_base() -> Option<&'static PgBase> {
         let template = server.create(None);
         let dir = TempDir::new().unwrap();
         let (mut ctx, feed) = context_on(template.target(), &dir.path().join("sessions"));
-        let tokens = fill_base(&mut ctx, &feed);
-        let key = crate::auth::files::key_path(ctx.db_path());
+        fill_base(&mut ctx, &feed);
         drop(ctx); // a template must have no connections
         Some(PgBase {
             _dir: dir,
             server,
             template,
-            key,
-            tokens,
         })
     })
     .as_ref()
@@ -245,8 +238,6 @@ fn pg_world(base: &PgBase, role: usize) -> (World, Context, Feed) {
         let email = ["m@x.io", "s1@x.io", "p1@x.io"][role];
         ok(&mut ctx, &feed, &format!("login {email} --password-stdin"));
     }
-    let _ = &base.tokens;
-    let _ = &base.key;
     (
         World {
             _dir: dir,
