@@ -85,7 +85,7 @@ const EVERYONE: &[&str] = &[
     "SELECT epic.end_sessions({management_id})",
     "SELECT epic.drop_ended_sessions()",
     "UPDATE epic.settings SET value = 'x'",
-    "DELETE FROM epic.clients",
+    "DELETE FROM epic.payments WHERE contract_id = {own_contract}",
 ];
 
 /// What sales may not do.
@@ -107,7 +107,10 @@ const SALES: &[&str] = &[
     "SELECT epic.collaborator_add('E-9', 'X', 'x@x.io', 'management', 'SCRAM-SHA-256$4096:AAAA$AAAA:AAAA')",
     "SELECT epic.collaborator_update({me}, NULL, NULL, 'management', NULL)",
     "SELECT epic.collaborator_delete({other_sales})",
-    "SELECT count(*) FROM epic.audit_log",
+    "DELETE FROM epic.clients",
+    "SELECT count(*) FROM epic.sessions",
+    "DELETE FROM epic.contracts WHERE id = {own_contract}",
+    "DELETE FROM epic.events WHERE id = {own_event}",
 ];
 
 /// What support may not do.
@@ -119,12 +122,18 @@ const SUPPORT: &[&str] = &[
     "INSERT INTO epic.clients (full_name, email, sales_contact_id, created_at, updated_at) VALUES ('X', 'x@x.io', {other_sales}, now(), now())",
     "INSERT INTO epic.payments (contract_id, amount_cents, paid_at, recorded_by) VALUES ({own_contract}, 1, now(), {me})",
     "SELECT epic.collaborator_update({me}, NULL, NULL, 'management', NULL)",
+    "DELETE FROM epic.events",
+    "DELETE FROM epic.clients",
+    "SELECT count(*) FROM epic.sessions",
 ];
 
 /// What management may not do.
 const MANAGEMENT: &[&str] = &[
     "UPDATE epic.clients SET phone = '+33 1 23 45 67 89' WHERE id = {own_client}",
-    "INSERT INTO epic.clients (full_name, email, sales_contact_id, created_at, updated_at) VALUES ('X', 'x@x.io', {other_sales}, now(), now())",
+    "INSERT INTO epic.clients (full_name, email, sales_contact_id, created_at, updated_at) VALUES ('X', 'x@x.io', {me}, now(), now())",
+    "INSERT INTO epic.clients (full_name, email, sales_contact_id, created_at, updated_at) VALUES ('X', 'x@x.io', {support}, now(), now())",
+    "DELETE FROM epic.contracts WHERE id = {own_contract}",
+    "DELETE FROM epic.clients WHERE id = {own_client}",
     "INSERT INTO epic.events (contract_id, name, start_at, end_at, location, attendees, created_at, updated_at) VALUES ({own_contract}, 'E', now(), now() + interval '1 hour', 'L', 1, now(), now())",
     "INSERT INTO epic.payments (contract_id, amount_cents, paid_at, recorded_by) VALUES ({own_contract}, 1, now(), {other_sales})",
     "SELECT epic.collaborator_add('E-9', 'X', 'x@x.io', 'management', 'plain password')",

@@ -14,6 +14,7 @@ use crate::store::OpenMode;
 const STEPS: &[&str] = &[
     include_str!("../../../migrations/postgres/001_schema.sql"),
     include_str!("../../../migrations/postgres/002_least_privilege.sql"),
+    include_str!("../../../migrations/postgres/003_records_over_time.sql"),
 ];
 
 /// The schema version this binary writes.
