@@ -43,6 +43,10 @@ pub enum Action {
     EventAssign,
     /// `event update`.
     EventUpdate,
+    /// `client delete`, `contract delete`, `event delete`.
+    RecordDelete,
+    /// `audit list`: the whole audit log, logins and logouts included.
+    AuditRead,
     /// `doctor` and `backup`.
     Maintain,
 }
@@ -142,6 +146,16 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         Action::EventUpdate,
         [All, No, Own(Support)],
         "only management or the event's support contact may update an event",
+    ),
+    (
+        Action::RecordDelete,
+        [All, No, No],
+        "only management may delete clients, contracts and events",
+    ),
+    (
+        Action::AuditRead,
+        [All, No, No],
+        "only management may read the whole audit log (everyone reads a record's history)",
     ),
     (
         Action::Maintain,

@@ -287,7 +287,7 @@ fn deleted_demoted_password_changed_and_logged_out_sessions_die_at_once() {
     }
 
     // Deleted.
-    assert_ok(&env.run(&["collaborator", "delete", "sales2@epic.test"], ""));
+    assert_ok(&env.run(&["collaborator", "delete", "sales2@epic.test", "--yes"], ""));
     let out = run_as(&env, &sales2, &["client", "list"]);
     assert_code(&out, 3);
     assert!(

@@ -406,7 +406,7 @@ fn a_collaborator_deleted_while_they_work(backend) {
         thread::sleep(std::time::Duration::from_millis(10));
     }
     let out = env.run(
-        &["collaborator", "delete", "sales2@epic.test", "--reassign-to", "sales1@epic.test"],
+        &["collaborator", "delete", "sales2@epic.test", "--reassign-to", "sales1@epic.test", "--yes"],
         "",
     );
     assert_ok(&out);

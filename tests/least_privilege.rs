@@ -343,7 +343,10 @@ fn logout_delete_demote_and_passwd_end_sessions_at_once() {
     let (deleted, deleted_secret) = session_credentials(&env);
     let own_role = db_role_of(&env, 5);
     env.login("admin@epic.test");
-    assert_ok(&env.run(&["collaborator", "delete", "support2@epic.test"], ""));
+    assert_ok(&env.run(
+        &["collaborator", "delete", "support2@epic.test", "--yes"],
+        "",
+    ));
     assert!(refused(&env, &deleted, &deleted_secret), "delete");
     assert!(
         refused(&env, &own_role, PASSWORD),

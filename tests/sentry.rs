@@ -122,7 +122,7 @@ fn the_receiver_gets_exactly_the_story_events_with_tags_and_no_secret() {
         ],
         "",
     );
-    ok(&env, &dsn, &["collaborator", "delete", "2"], "");
+    ok(&env, &dsn, &["collaborator", "delete", "2", "--yes"], "");
 
     // A sales collaborator with a client, and two contracts signed.
     let bill = ok(
@@ -418,7 +418,7 @@ fn a_silent_server_costs_at_most_3s_and_a_closed_port_nothing() {
     let script = format!(
         "collaborator update timed1@epic.test --department sales\n\
          collaborator add --name 'Timed B' --email tb@epic.test --department sales --password-stdin\n{PASSWORD}\n\
-         collaborator delete tb@epic.test\n"
+         collaborator delete tb@epic.test --yes\n"
     );
     let start = Instant::now();
     let out = run(&env, &silent.dsn(), &[], &script);
@@ -483,7 +483,7 @@ fn without_a_dsn_nothing_is_sent() {
                 String::new(),
             ),
             (
-                vec!["collaborator", "delete", email.as_str()],
+                vec!["collaborator", "delete", email.as_str(), "--yes"],
                 String::new(),
             ),
         ] {
@@ -519,7 +519,7 @@ fn a_rolled_back_atomic_script_sends_no_business_event() {
     let body = format!(
         "collaborator add --name 'Atomic One' --email a1@epic.test --department sales --password-stdin\n{PASSWORD}\n\
          collaborator update support2@epic.test --department sales\n\
-         collaborator delete sales2@epic.test\n"
+         collaborator delete sales2@epic.test --yes\n"
     );
 
     // A failing last line rolls everything back: nothing is sent.

@@ -49,15 +49,44 @@ pub fn open_terminal() -> Result<File> {
 
 /// Shows `text` and reads one line without echo. Ctrl-C or Ctrl-D abandon.
 pub fn prompt(text: &str) -> Result<Password> {
+    let entry = read_line(text, false)?;
+    let text =
+        std::str::from_utf8(&entry).map_err(|_| Error::invalid("password", "not valid UTF-8"))?;
+    Ok(Password::any(text.trim_end_matches('\r').to_string()))
+}
+
+/// Asks a yes/no question on the terminal (`delete client 3 (Kevin
+/// Casey)? [y/N] `): true only for `y` or `yes`. Ctrl-C, Ctrl-D or
+/// anything else is no.
+pub fn confirm(question: &str) -> Result<bool> {
+    match read_line(question, true) {
+        Ok(entry) => {
+            let answer = String::from_utf8_lossy(&entry).trim().to_lowercase();
+            Ok(answer == "y" || answer == "yes")
+        }
+        Err(Error::Invalid { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Shows `text` and reads one line (echoed or not) with Ctrl-C made a line
+/// terminator; returns it without its terminator. Ctrl-C or Ctrl-D abandon
+/// with an invalid-input error.
+fn read_line(text: &str, echo: bool) -> Result<Zeroizing<Vec<u8>>> {
     let tty = open_terminal()?;
     let original = termios::tcgetattr(&tty).map_err(|e| terminal_error(e.into()))?;
     let mut hidden = original.clone();
-    hidden
-        .local_flags
-        .remove(LocalFlags::ECHO | LocalFlags::ISIG);
-    hidden
-        .local_flags
-        .insert(LocalFlags::ICANON | LocalFlags::ECHONL);
+    hidden.local_flags.remove(LocalFlags::ISIG);
+    if echo {
+        hidden
+            .local_flags
+            .insert(LocalFlags::ICANON | LocalFlags::ECHO);
+    } else {
+        hidden.local_flags.remove(LocalFlags::ECHO);
+        hidden
+            .local_flags
+            .insert(LocalFlags::ICANON | LocalFlags::ECHONL);
+    }
     hidden.control_chars[SpecialCharacterIndices::VEOL as usize] = INTERRUPT;
     let guard = Restore {
         tty: &tty,
@@ -77,9 +106,8 @@ pub fn prompt(text: &str) -> Result<Password> {
         let _ = (&tty).write_all(b"\n");
         return Err(Error::invalid("password", "entry cancelled"));
     }
-    let text = std::str::from_utf8(&entry[..entry.len() - 1])
-        .map_err(|_| Error::invalid("password", "not valid UTF-8"))?;
-    Ok(Password::any(text.trim_end_matches('\r').to_string()))
+    let len = entry.len() - 1;
+    Ok(Zeroizing::new(entry[..len].to_vec()))
 }
 
 /// Shows `text` on the terminal and reads one line, echoed (the email at

@@ -1,11 +1,11 @@
-//! `client add | list | show | update | reassign`.
+//! `client add | list | show | update | reassign | history | delete`.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
 
-use super::{Context, ListOpts, ShowOpts};
+use super::history::{self, HistoryOpts};
+use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{COMPANY_MAX, NAME_MAX};
 use crate::domain::{Department, Email, Phone, Text};
 use crate::error::{Error, Result};
@@ -67,7 +67,56 @@ pub enum Verb {
         #[allow(missing_docs)]
         opts: ShowOpts,
     },
+    /// Show what changed on a client, by whom and when (newest first)
+    History {
+        /// Client id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
+        id: i64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: HistoryOpts,
+    },
+    /// Delete a client without contracts (management)
+    ///
+    /// A client with contracts is refused (delete them first, if they have
+    /// no events or payments). Asks for confirmation on a terminal; --yes
+    /// skips the question (required in scripts). The audit log keeps the
+    /// client's last values.
+    #[command(visible_alias = "rm")]
+    Delete(DeleteArgs),
 }
+
+/// Deleting a client: refused while contracts depend on it.
+const DELETE: super::Deletion = super::Deletion {
+    entity: "client",
+    load: |c, id| {
+        let row = c.client(id)?;
+        let label = format!(
+            "client {id} ({})",
+            crate::domain::visible::escape(&row.full_name)
+        );
+        Ok((label, record(&row)))
+    },
+    dependants: |c, id| {
+        let contracts = c.list_contracts(
+            &crate::store::contracts::ContractFilter {
+                client_id: Some(id),
+                ..Default::default()
+            },
+            &crate::store::ListQuery::default(),
+        )?;
+        if contracts.is_empty() {
+            return Ok(());
+        }
+        Err(super::has_dependants(
+            &format!("client {id}"),
+            "contracts",
+            contracts.iter().map(|c| c.id),
+            "delete them first (`contract delete ID`)",
+        ))
+    },
+    delete: |c, id| c.delete_client(id),
+};
 
 /// Arguments of `client add`.
 #[derive(Debug, Clone, Args)]
@@ -156,6 +205,12 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.client(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Reassign { id, sales, .. } => reassign(ctx, id, &sales),
+        Verb::History { id, opts } => {
+            history::record_history(ctx, "client", id, &opts, out, |c, id| {
+                c.client(id).map(|_| ())
+            })
+        }
+        Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
     }
 }
 
@@ -183,13 +238,8 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             created_at: None,
             updated_at: None,
         })?;
-        tx.audit(
-            "create",
-            "client",
-            id,
-            json!({"sales_contact_id": tx.actor.id}),
-        )?;
         let row = tx.conn.client(id)?;
+        tx.audit("create", "client", id, history::detail(None, Some(&row)))?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -248,13 +298,27 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         let before = tx.conn.client(args.id)?;
         grant.require(Some(before.sales_contact_id))?;
         tx.conn.update_client(args.id, &changes)?;
-        tx.audit("update", "client", args.id, json!({"fields": fields}))?;
-        Ok(Output::Record(record(&tx.conn.client(args.id)?)))
+        let after = tx.conn.client(args.id)?;
+        let mut detail = history::detail(Some(&before), Some(&after));
+        if args.contacted {
+            // The last-contact date is the point of --contacted.
+            history::push_change(
+                &mut detail,
+                "updated_at",
+                record(&before)["updated_at"].clone(),
+                record(&after)["updated_at"].clone(),
+            );
+        }
+        tx.audit("update", "client", args.id, detail)?;
+        Ok(Output::Record(record(&after)))
     })
 }
 
 /// `None` for an empty (or blank) value, which clears an optional field.
-fn clearable(value: &str, parse: impl Fn(&str) -> Result<String>) -> Result<Option<String>> {
+pub(crate) fn clearable(
+    value: &str,
+    parse: impl Fn(&str) -> Result<String>,
+) -> Result<Option<String>> {
     if value.trim().is_empty() {
         Ok(None)
     } else {
@@ -274,12 +338,13 @@ fn reassign(ctx: &mut Context, id: i64, sales: &str) -> Result<Output> {
             ));
         }
         tx.conn.set_sales_contact(id, target.id)?;
+        let after = tx.conn.client(id)?;
         tx.audit(
             "reassign",
             "client",
             id,
-            json!({"from": before.sales_contact_id, "to": target.id}),
+            history::detail(Some(&before), Some(&after)),
         )?;
-        Ok(Output::Record(record(&tx.conn.client(id)?)))
+        Ok(Output::Record(record(&after)))
     })
 }

@@ -3,9 +3,10 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{Context, ListOpts, ShowOpts};
+use super::history::HistoryOpts;
+use super::{Context, ListOpts, ShowOpts, history};
 use crate::domain::{Department, Email, EmployeeNumber, Text, text::NAME_MAX};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
@@ -50,6 +51,17 @@ pub enum Verb {
         /// Give their clients (sales) or events (support) to this collaborator
         #[arg(long, value_name = "ID|EMAIL")]
         reassign_to: Option<String>,
+        /// Delete without asking (required without a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Show what changed on a collaborator, by whom and when (newest first)
+    History {
+        /// Id or email
+        key: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: HistoryOpts,
     },
 }
 
@@ -137,7 +149,12 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             ctx.read(|c, _| Ok(Output::Record(record(&c.find_collaborator(&key)?))))
         }
         Verb::Update(args) => update(ctx, &args),
-        Verb::Delete { key, reassign_to } => delete(ctx, &key, reassign_to.as_deref()),
+        Verb::Delete {
+            key,
+            reassign_to,
+            yes,
+        } => delete(ctx, &key, reassign_to.as_deref(), yes),
+        Verb::History { key, opts } => history(ctx, &key, &opts, out),
     }
 }
 
@@ -177,18 +194,15 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 department,
                 password_hash: &hash,
             })?;
-        tx.audit(
-            "create",
-            "collaborator",
-            id,
-            json!({"department": department.as_str(), "employee_number": number}),
-        )?;
+        let row = tx.conn.collaborator(id)?;
+        let mut detail = history::detail(None, Some(&row));
+        history::push_change(&mut detail, "password", Value::Null, json!("changed"));
+        tx.audit("create", "collaborator", id, detail)?;
         tx.report(BusinessEvent::CollaboratorCreated {
             id,
             department: department.as_str(),
             actor_id: tx.actor.id,
         });
-        let row = tx.conn.collaborator(id)?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -269,16 +283,12 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         if changes.password_hash.is_some() {
             fields.push("password");
         }
-        tx.audit(
-            "update",
-            "collaborator",
-            before.id,
-            json!({
-                "fields": fields,
-                "department": after.department.as_str(),
-                "previous_department": before.department.as_str(),
-            }),
-        )?;
+        let mut detail = history::detail(Some(&before), Some(&after));
+        if changes.password_hash.is_some() {
+            // That it changed, never the password or its hash.
+            history::push_change(&mut detail, "password", Value::Null, json!("changed"));
+        }
+        tx.audit("update", "collaborator", before.id, detail)?;
         tx.report(BusinessEvent::CollaboratorUpdated {
             id: before.id,
             department: after.department.as_str(),
@@ -290,45 +300,76 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     })
 }
 
-fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Output> {
+/// What `collaborator delete` checks before asking and again when it
+/// writes: the permission, the account, not oneself, and that whatever the
+/// collaborator owns has somewhere to go. Returns the collaborator and whom
+/// their records go to (when they own any).
+fn delete_check(
+    c: &mut dyn crate::store::Db,
+    actor: &super::Actor,
+    key: &str,
+    reassign_to: Option<&str>,
+) -> Result<(collaborators::Collaborator, Option<i64>)> {
+    policy::check(Action::CollaboratorDelete, actor.department, actor.id)?;
+    let victim = c.find_collaborator(key)?;
+    if victim.id == actor.id {
+        return Err(Error::conflict("you cannot delete your own account"));
+    }
+    let owned_clients = c.count_clients_of(victim.id)?;
+    let owned_events = c.count_events_of(victim.id)?;
+    if owned_clients + owned_events == 0 {
+        return Ok((victim, None));
+    }
+    let Some(target_key) = reassign_to else {
+        return Err(Error::conflict(format!(
+            "collaborator {} still owns {owned_clients} client(s) and {owned_events} event(s); \
+             use --reassign-to",
+            victim.id
+        )));
+    };
+    let target = c.find_collaborator(target_key)?;
+    if target.id == victim.id {
+        return Err(Error::invalid(
+            "--reassign-to",
+            "must name another collaborator",
+        ));
+    }
+    if target.department != victim.department {
+        return Err(Error::invalid(
+            "--reassign-to",
+            format!(
+                "must be in {} like the collaborator deleted",
+                victim.department
+            ),
+        ));
+    }
+    Ok((victim, Some(target.id)))
+}
+
+fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>, yes: bool) -> Result<Output> {
+    let (victim, _) = ctx.read(|c, actor| delete_check(c, actor, key, reassign_to))?;
+    let question = format!(
+        "delete collaborator {} ({}, {})",
+        victim.id,
+        crate::domain::visible::escape(&victim.full_name),
+        crate::domain::visible::escape(&victim.email)
+    );
+    if !ctx.confirm(&question, yes)? {
+        return Ok(Output::Message("Nothing deleted.".into()));
+    }
     ctx.write(|tx| {
-        policy::check(Action::CollaboratorDelete, tx.actor.department, tx.actor.id)?;
-        let victim = tx.conn.find_collaborator(key)?;
-        if victim.id == tx.actor.id {
-            return Err(Error::conflict("you cannot delete your own account"));
-        }
-        let owned_clients = tx.conn.count_clients_of(victim.id)?;
-        let owned_events = tx.conn.count_events_of(victim.id)?;
-        let mut detail = json!({"department": victim.department.as_str()});
-        if owned_clients + owned_events > 0 {
-            let Some(target_key) = reassign_to else {
-                return Err(Error::conflict(format!(
-                    "collaborator {} still owns {owned_clients} client(s) and {owned_events} event(s); \
-                     use --reassign-to",
-                    victim.id
-                )));
-            };
-            let target = tx.conn.find_collaborator(target_key)?;
-            if target.id == victim.id {
-                return Err(Error::invalid(
-                    "--reassign-to",
-                    "must name another collaborator",
-                ));
+        let (victim, target) = delete_check(tx.conn, tx.actor, key, reassign_to)?;
+        let mut detail = history::detail(Some(&victim), None);
+        if let Some(target) = target {
+            let moved_clients = tx.conn.reassign_clients(victim.id, target)?;
+            let moved_events = tx.conn.reassign_events(victim.id, target)?;
+            for (field, value) in [
+                ("reassigned_to", json!(target)),
+                ("clients_moved", json!(moved_clients)),
+                ("events_moved", json!(moved_events)),
+            ] {
+                history::push_change(&mut detail, field, Value::Null, value);
             }
-            if target.department != victim.department {
-                return Err(Error::invalid(
-                    "--reassign-to",
-                    format!("must be in {} like the collaborator deleted", victim.department),
-                ));
-            }
-            let moved_clients = tx.conn.reassign_clients(victim.id, target.id)?;
-            let moved_events = tx.conn.reassign_events(victim.id, target.id)?;
-            detail = json!({
-                "department": victim.department.as_str(),
-                "reassigned_to": target.id,
-                "clients": moved_clients,
-                "events": moved_events,
-            });
         }
         tx.conn.delete_collaborator(victim.id)?;
         tx.audit("delete", "collaborator", victim.id, detail)?;
@@ -337,6 +378,25 @@ fn delete(ctx: &mut Context, key: &str, reassign_to: Option<&str>) -> Result<Out
             department: victim.department.as_str(),
             actor_id: tx.actor.id,
         });
-        Ok(Output::Message(format!("deleted collaborator {}", victim.id)))
+        Ok(Output::Message(format!(
+            "deleted collaborator {}",
+            victim.id
+        )))
+    })
+}
+
+/// `collaborator history ID|EMAIL`: by id also once deleted.
+fn history(
+    ctx: &mut Context,
+    key: &str,
+    opts: &HistoryOpts,
+    out: &mut dyn Write,
+) -> Result<Output> {
+    let id = match key.trim().parse::<i64>() {
+        Ok(id) if id > 0 => id,
+        _ => ctx.read(|c, _| c.find_collaborator(key).map(|c| c.id))?,
+    };
+    history::record_history(ctx, "collaborator", id, opts, out, |c, id| {
+        c.collaborator(id).map(|_| ())
     })
 }

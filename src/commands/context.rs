@@ -66,6 +66,10 @@ enum Pin {
 /// substitutes its own reader, so the line comes from the script).
 pub type LineSource = Box<dyn FnMut() -> Result<Option<String>>>;
 
+/// Asks the user a yes/no question (a delete's confirmation); the shell sets
+/// one when a person is at a terminal.
+pub type Confirm = Box<dyn FnMut(&str) -> Result<bool>>;
+
 /// The state commands run against; one per process (or per test).
 pub struct Context {
     target: Target,
@@ -87,6 +91,7 @@ pub struct Context {
     /// The argon2 parameters for new hashes.
     pub hasher: Hasher,
     stdin: LineSource,
+    confirm: Option<Confirm>,
     reports: Vec<BusinessEvent>,
     hold_reports: bool,
     /// Who the last successful command ran as (for the prompt).
@@ -171,10 +176,32 @@ impl Context {
             pin: Pin::Off,
             hasher: Hasher::from_env(),
             stdin: Box::new(read_stdin_line),
+            confirm: None,
             reports: Vec::new(),
             hold_reports: false,
             last_actor: None,
             timing: false,
+        }
+    }
+
+    /// Lets deletes ask for confirmation (a person is at a terminal).
+    pub fn set_confirm(&mut self, confirm: Option<Confirm>) {
+        self.confirm = confirm;
+    }
+
+    /// Whether the user confirms `question` (`[y/N]` is added): true at
+    /// once with `yes` (`--yes`); without `--yes` and with nobody to ask
+    /// (a script, a pipe), invalid input naming `--yes`.
+    pub fn confirm(&mut self, question: &str, yes: bool) -> Result<bool> {
+        if yes {
+            return Ok(true);
+        }
+        match &mut self.confirm {
+            Some(ask) => ask(&format!("{question}? [y/N] ")),
+            None => Err(Error::invalid(
+                "--yes",
+                format!("{question}: no terminal to confirm on; add --yes to go ahead"),
+            )),
         }
     }
 
@@ -213,6 +240,7 @@ impl Context {
             session_dir: std::mem::take(&mut self.session_dir),
             hasher: self.hasher.clone(),
             stdin: std::mem::replace(&mut self.stdin, Box::new(read_stdin_line)),
+            confirm: self.confirm.take(),
             env_token: self.env_token.take(),
             // A pinned shell pins the new database's session in its turn.
             pin: match self.pin {

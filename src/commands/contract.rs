@@ -1,11 +1,12 @@
-//! `contract add | list | show | update | sign | pay`.
+//! `contract add | list | show | update | sign | pay | payments | history | delete`.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{Context, ListOpts, ShowOpts};
+use super::history::{self, HistoryOpts};
+use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::{Money, Text};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
@@ -97,8 +98,67 @@ pub enum Verb {
         /// Amount paid, e.g. 1500 or "1 500,50"
         #[arg(allow_hyphen_values = true)]
         amount: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ShowOpts,
     },
+    /// List the payments and adjustments of a contract, with the amount due after each
+    ///
+    /// The ledger, oldest first: each payment (or management's adjustment,
+    /// with its reason), who recorded it, the total paid so far and what
+    /// remained due after it (the contract's current total minus the
+    /// ledger up to that entry).
+    Payments {
+        /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
+        id: i64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: ListOpts,
+    },
+    /// Show what changed on a contract, by whom and when (newest first)
+    History {
+        /// Contract id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
+        id: i64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: HistoryOpts,
+    },
+    /// Delete a contract without events or payments (management)
+    ///
+    /// A contract with events is refused (delete the events first); one
+    /// with payments or adjustments in its ledger is always refused: the
+    /// ledger is never lost. Asks for confirmation on a terminal; --yes
+    /// skips the question (required in scripts).
+    #[command(visible_alias = "rm")]
+    Delete(DeleteArgs),
 }
+
+/// Output keys of a ledger entry (`contract payments`).
+pub const PAYMENT_KEYS: &[&str] = &[
+    "id",
+    "contract_id",
+    "paid_at",
+    "kind",
+    "amount",
+    "reason",
+    "recorded_by_id",
+    "recorded_by",
+    "paid_total",
+    "amount_due",
+];
+
+const PAYMENT_TABLE_KEYS: &[&str] = &[
+    "id",
+    "paid_at",
+    "kind",
+    "amount",
+    "recorded_by",
+    "paid_total",
+    "amount_due",
+    "reason",
+];
 
 /// Arguments of `contract add`.
 #[derive(Debug, Clone, Args)]
@@ -170,9 +230,57 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             ..
         } => update(ctx, id, total.as_deref(), due.as_deref(), reason.as_deref()),
         Verb::Sign { id, .. } => sign(ctx, id),
-        Verb::Pay { id, amount } => pay(ctx, id, &amount),
+        Verb::Pay { id, amount, opts } => pay(ctx, id, &amount, opts.format),
+        Verb::Payments { id, opts } => ctx.read(|c, _| {
+            let rows = c.contract_payments(id)?;
+            super::list_rows(out, &opts, PAYMENT_KEYS, PAYMENT_TABLE_KEYS, |visit| {
+                rows.into_iter().try_for_each(visit)
+            })
+        }),
+        Verb::History { id, opts } => {
+            history::record_history(ctx, "contract", id, &opts, out, |c, id| {
+                c.contract(id).map(|_| ())
+            })
+        }
+        Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
     }
 }
+
+/// Deleting a contract: refused while events or payments depend on it.
+const DELETE: super::Deletion = super::Deletion {
+    entity: "contract",
+    load: |c, id| {
+        let row = c.contract(id)?;
+        Ok((format!("contract {id} ({})", row.client_name), record(&row)))
+    },
+    dependants: |c, id| {
+        let events = c.list_events(
+            &crate::store::events::EventFilter {
+                contract_id: Some(id),
+                ..Default::default()
+            },
+            &crate::store::ListQuery::default(),
+        )?;
+        if !events.is_empty() {
+            return Err(super::has_dependants(
+                &format!("contract {id}"),
+                "events",
+                events.iter().map(|e| e.id),
+                "delete them first",
+            ));
+        }
+        let ledger = c.contract_payments(id)?;
+        if !ledger.is_empty() {
+            return Err(Error::conflict(format!(
+                "contract {id} has {} entries in its payment ledger; a contract with payments \
+                 is never deleted (the ledger is kept)",
+                ledger.len()
+            )));
+        }
+        Ok(())
+    },
+    delete: |c, id| c.delete_contract(id),
+};
 
 fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
     let total = Money::parse("--total", &args.total)?;
@@ -198,13 +306,8 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             created_at: None,
             recorded_by: Some(tx.actor.id),
         })?;
-        tx.audit(
-            "create",
-            "contract",
-            id,
-            json!({"client_id": client.id, "total": total, "due": due, "signed": args.signed}),
-        )?;
         let row = tx.conn.contract(id)?;
+        tx.audit("create", "contract", id, history::detail(None, Some(&row)))?;
         if args.signed {
             tx.report(signed_event(&row, tx.actor.id));
         }
@@ -277,20 +380,21 @@ fn update(
         if let Some(total) = total {
             tx.conn.set_contract_total(id, total)?;
         }
-        let mut detail = json!({"total": new_total, "previous_total": before.total_amount,
-                                "previous_due": before.amount_due});
+        let mut extra = Vec::new();
         if let (Some(due), Some(reason)) = (due, &reason) {
             let current = tx.conn.contract(id)?.amount_due;
             let cents = current.cents() - due.cents();
             if cents != 0 {
                 tx.conn.adjust_contract(id, cents, reason, tx.actor.id)?;
             }
-            detail["adjustment"] = json!(Money::from_cents(cents.abs()));
-            detail["adjustment_lowers_due"] = json!(cents >= 0);
-            detail["reason"] = json!(reason);
+            extra.push(("adjustment", json!(crate::store::audit::cents_text(cents))));
+            extra.push(("reason", json!(reason)));
         }
         let after = tx.conn.contract(id)?;
-        detail["due"] = json!(after.amount_due);
+        let mut detail = history::detail(Some(&before), Some(&after));
+        for (field, value) in extra {
+            history::push_change(&mut detail, field, serde_json::Value::Null, value);
+        }
         tx.audit("update", "contract", id, detail)?;
         Ok(Output::Record(record(&after)))
     })
@@ -302,14 +406,19 @@ fn sign(ctx: &mut Context, id: i64) -> Result<Output> {
         let before = tx.conn.contract(id)?;
         grant.require(Some(before.sales_contact_id))?;
         tx.conn.sign_contract(id)?;
-        tx.audit("sign", "contract", id, serde_json::Value::Null)?;
         let row = tx.conn.contract(id)?;
+        tx.audit(
+            "sign",
+            "contract",
+            id,
+            history::detail(Some(&before), Some(&row)),
+        )?;
         tx.report(signed_event(&row, tx.actor.id));
         Ok(Output::Record(record(&row)))
     })
 }
 
-fn pay(ctx: &mut Context, id: i64, amount: &str) -> Result<Output> {
+fn pay(ctx: &mut Context, id: i64, amount: &str, format: crate::render::Format) -> Result<Output> {
     let amount = Money::parse("amount", amount)?;
     if amount == Money::zero() {
         return Err(Error::invalid("amount", "must be more than 0"));
@@ -319,7 +428,18 @@ fn pay(ctx: &mut Context, id: i64, amount: &str) -> Result<Output> {
         let before = tx.conn.contract(id)?;
         grant.require(Some(before.sales_contact_id))?;
         let due = tx.conn.pay_contract(id, amount, tx.actor.id)?;
-        tx.audit("pay", "contract", id, json!({"amount": amount, "due": due}))?;
+        let after = tx.conn.contract(id)?;
+        let mut detail = history::detail(Some(&before), Some(&after));
+        history::push_change(
+            &mut detail,
+            "amount",
+            serde_json::Value::Null,
+            json!(amount),
+        );
+        tx.audit("pay", "contract", id, detail)?;
+        if format == crate::render::Format::Json {
+            return Ok(Output::Record(record(&after)));
+        }
         Ok(Output::Message(format!(
             "recorded {amount} on contract {id}; {due} still due"
         )))

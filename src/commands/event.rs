@@ -1,11 +1,11 @@
-//! `event add | list | show | update | assign`.
+//! `event add | list | show | update | assign | history | delete`.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
 
-use super::{Context, ListOpts, ShowOpts};
+use super::history::{self, HistoryOpts};
+use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
 use crate::error::{Error, Result};
@@ -68,19 +68,49 @@ pub enum Verb {
     },
     /// Update an event (management, or its support contact)
     Update(UpdateArgs),
-    /// Assign a support collaborator to an event (management)
+    /// Assign a support collaborator to an event, or unassign it with --none (management)
     Assign {
         /// Event id
         #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
         id: i64,
         /// The support collaborator
-        #[arg(long, value_name = "ID|EMAIL")]
-        support: String,
+        #[arg(long, value_name = "ID|EMAIL", required_unless_present = "none")]
+        support: Option<String>,
+        /// Leave the event without a support contact
+        #[arg(long, conflicts_with = "support")]
+        none: bool,
         #[command(flatten)]
         #[allow(missing_docs)]
         opts: ShowOpts,
     },
+    /// Show what changed on an event, by whom and when (newest first)
+    History {
+        /// Event id
+        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
+        id: i64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        opts: HistoryOpts,
+    },
+    /// Delete an event (management)
+    ///
+    /// Asks for confirmation on a terminal; --yes skips the question
+    /// (required in scripts). The audit log keeps its last values.
+    #[command(visible_alias = "rm")]
+    Delete(DeleteArgs),
 }
+
+/// Deleting an event: nothing depends on one.
+const DELETE: super::Deletion = super::Deletion {
+    entity: "event",
+    load: |c, id| {
+        let row = c.event(id)?;
+        let label = format!("event {id} ({})", crate::domain::visible::escape(&row.name));
+        Ok((label, record(&row)))
+    },
+    dependants: |_, _| Ok(()),
+    delete: |c, id| c.delete_event(id),
+};
 
 /// Arguments of `event add`.
 #[derive(Debug, Clone, Args)]
@@ -155,7 +185,7 @@ pub struct UpdateArgs {
     /// New attendee count
     #[arg(long, value_parser = attendees(), allow_negative_numbers = true)]
     pub attendees: Option<i64>,
-    /// New notes
+    /// New notes ("" clears them)
     #[arg(long)]
     pub notes: Option<String>,
     #[command(flatten)]
@@ -196,7 +226,13 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         }
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.event(id)?)))),
         Verb::Update(args) => update(ctx, &args),
-        Verb::Assign { id, support, .. } => assign(ctx, id, &support),
+        Verb::Assign { id, support, .. } => assign(ctx, id, support.as_deref()),
+        Verb::History { id, opts } => {
+            history::record_history(ctx, "event", id, &opts, out, |c, id| {
+                c.event(id).map(|_| ())
+            })
+        }
+        Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
     }
 }
 
@@ -238,8 +274,8 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             notes: notes.as_ref().map(Text::as_str),
             support_contact_id: None,
         })?;
-        tx.audit("create", "event", id, json!({"contract_id": contract.id}))?;
         let row = tx.conn.event(id)?;
+        tx.audit("create", "event", id, history::detail(None, Some(&row)))?;
         Ok(Output::Created {
             id,
             record: record(&row),
@@ -270,10 +306,15 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
             .map(|v| Text::parse("--location", v, LOCATION_MAX).map(Text::into_string))
             .transpose()?,
         attendees: args.attendees,
+        // An empty value clears the notes.
         notes: args
             .notes
             .as_deref()
-            .map(|v| Text::parse_multiline("--notes", v, NOTES_MAX).map(Text::into_string))
+            .map(|v| {
+                super::client::clearable(v, |v| {
+                    Text::parse_multiline("--notes", v, NOTES_MAX).map(Text::into_string)
+                })
+            })
             .transpose()?,
     };
     let mut fields = Vec::new();
@@ -313,32 +354,51 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         }
         end_after_start(start, end)?;
         tx.conn.update_event(args.id, &changes)?;
-        tx.audit("update", "event", args.id, json!({"fields": fields}))?;
-        Ok(Output::Record(record(&tx.conn.event(args.id)?)))
+        let after = tx.conn.event(args.id)?;
+        tx.audit(
+            "update",
+            "event",
+            args.id,
+            history::detail(Some(&before), Some(&after)),
+        )?;
+        Ok(Output::Record(record(&after)))
     })
 }
 
-fn assign(ctx: &mut Context, id: i64, support: &str) -> Result<Output> {
+/// `event assign ID --support WHO`, or `--none` (support `None`).
+fn assign(ctx: &mut Context, id: i64, support: Option<&str>) -> Result<Output> {
     ctx.write(|tx| {
         policy::check(Action::EventAssign, tx.actor.department, tx.actor.id)?;
         let before = tx.conn.event(id)?;
-        let target = tx.conn.find_collaborator(support)?;
-        if target.department != Department::Support {
-            return Err(Error::invalid(
-                "--support",
-                format!(
-                    "collaborator {} is in {}, not support",
-                    target.id, target.department
-                ),
-            ));
-        }
-        tx.conn.assign_event(id, target.id)?;
+        let target = match support {
+            Some(key) => {
+                let target = tx.conn.find_collaborator(key)?;
+                if target.department != Department::Support {
+                    return Err(Error::invalid(
+                        "--support",
+                        format!(
+                            "collaborator {} is in {}, not support",
+                            target.id, target.department
+                        ),
+                    ));
+                }
+                Some(target.id)
+            }
+            None => None,
+        };
+        tx.conn.assign_event(id, target)?;
+        let after = tx.conn.event(id)?;
+        let action = if target.is_some() {
+            "assign"
+        } else {
+            "unassign"
+        };
         tx.audit(
-            "assign",
+            action,
             "event",
             id,
-            json!({"from": before.support_contact_id, "to": target.id}),
+            history::detail(Some(&before), Some(&after)),
         )?;
-        Ok(Output::Record(record(&tx.conn.event(id)?)))
+        Ok(Output::Record(record(&after)))
     })
 }

@@ -17,6 +17,7 @@ mod context;
 pub mod contract;
 pub mod demo;
 pub mod event;
+pub mod history;
 pub mod session;
 
 pub use context::{Actor, Context};
@@ -73,6 +74,9 @@ pub enum Command {
     /// Manage events
     #[command(subcommand)]
     Event(event::Verb),
+    /// Read the audit log: who changed what, when (management)
+    #[command(subcommand)]
+    Audit(history::AuditVerb),
     /// Check the database's integrity and foreign keys (management)
     Doctor(ShowOpts),
     /// Write a consistent copy of the database to FILE (management)
@@ -211,6 +215,77 @@ impl ListOpts {
             limit: self.limit,
         }
     }
+}
+
+/// Arguments of `client|contract|event delete`.
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    /// Record id
+    #[arg(value_parser = parse_id, allow_negative_numbers = true)]
+    pub id: i64,
+    /// Delete without asking (required without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// How one kind of record is deleted: what it is called, what may not
+/// depend on it, and the delete itself.
+pub(crate) struct Deletion {
+    /// `client`, `contract` or `event` (the audit log's entity).
+    pub entity: &'static str,
+    /// The record's name in the question (`client 3 (Kevin Casey)`, with
+    /// hidden characters escaped) and its last values for the audit log.
+    pub load: fn(&mut dyn crate::store::Db, i64) -> Result<(String, crate::render::Record)>,
+    /// A conflict naming what still depends on the record.
+    pub dependants: fn(&mut dyn crate::store::Db, i64) -> Result<()>,
+    /// The delete.
+    pub delete: fn(&mut dyn crate::store::Db, i64) -> Result<()>,
+}
+
+/// Deletes a record (management): refused while others depend on it,
+/// confirmed by the user (or `--yes`), its last values kept in the audit
+/// log. Everything is checked before the question, so nobody confirms a
+/// delete that would then be refused, and again in the write transaction.
+pub(crate) fn delete(ctx: &mut Context, args: &DeleteArgs, d: &Deletion) -> Result<Output> {
+    use crate::policy::{self, Action};
+    let check = |c: &mut dyn crate::store::Db, actor: &Actor| {
+        policy::check(Action::RecordDelete, actor.department, actor.id)?;
+        let loaded = (d.load)(c, args.id)?;
+        (d.dependants)(c, args.id)?;
+        Ok(loaded)
+    };
+    let (label, _) = ctx.read(|c, actor| check(c, actor))?;
+    if !ctx.confirm(&format!("delete {label}"), args.yes)? {
+        return Ok(Output::Message("Nothing deleted.".into()));
+    }
+    ctx.write(|tx| {
+        let (label, before) = check(tx.conn, tx.actor)?;
+        (d.delete)(tx.conn, args.id)?;
+        let changes = history::changes(Some(&before), None);
+        tx.audit(
+            "delete",
+            d.entity,
+            args.id,
+            serde_json::json!({ "changes": changes }),
+        )?;
+        Ok(Output::Message(format!("Deleted {label}.")))
+    })
+}
+
+/// The conflict of a delete refused while `what` (ids) depend on `target`.
+pub(crate) fn has_dependants(
+    target: &str,
+    what: &str,
+    ids: impl Iterator<Item = i64>,
+    fix: &str,
+) -> Error {
+    let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
+    let shown = if ids.len() > 10 {
+        format!("{} and {} more", ids[..10].join(", "), ids.len() - 10)
+    } else {
+        ids.join(", ")
+    };
+    Error::conflict(format!("{target} still has {what} {shown}; {fix}"))
 }
 
 /// The argument of `timing`.
@@ -423,6 +498,7 @@ pub fn execute(
         Command::Client(verb) => client::execute(ctx, verb, out)?,
         Command::Contract(verb) => contract::execute(ctx, verb, out)?,
         Command::Event(verb) => event::execute(ctx, verb, out)?,
+        Command::Audit(history::AuditVerb::List(args)) => history::audit_list(ctx, &args, out)?,
         Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
         // Written by the shell, which owns the program's whole clap tree

@@ -348,13 +348,16 @@ const MATRIX: &[(&str, [i32; 4])] = &[
         "collaborator update 4 --reset-password --password-stdin",
         [M, DENIED, DENIED, LOGGED_OUT],
     ),
-    ("collaborator delete 6", [M, DENIED, DENIED, LOGGED_OUT]),
     (
-        "collaborator delete 3 --reassign-to 2",
+        "collaborator delete 6 --yes",
         [M, DENIED, DENIED, LOGGED_OUT],
     ),
     (
-        "collaborator delete 5 --reassign-to p1@x.io",
+        "collaborator delete 3 --reassign-to 2 --yes",
+        [M, DENIED, DENIED, LOGGED_OUT],
+    ),
+    (
+        "collaborator delete 5 --reassign-to p1@x.io --yes",
         [M, DENIED, DENIED, LOGGED_OUT],
     ),
     // clients
@@ -686,7 +689,7 @@ fn bad_input_names_the_field_and_writes_nothing_on(world: &WorldFn) {
         (0, "collaborator delete 2", 7, "--reassign-to"),
         (
             0,
-            "collaborator delete 2 --reassign-to 4",
+            "collaborator delete 2 --reassign-to 4 --yes",
             5,
             "--reassign-to",
         ),
@@ -780,7 +783,7 @@ fn a_demoted_or_deleted_account_loses_access_at_once() {
         run(&mut sales, &sfeed, "client add --name A --email a@b.io"),
         DENIED
     );
-    ok(&mut manager, &mfeed, "collaborator delete 2");
+    ok(&mut manager, &mfeed, "collaborator delete 2 --yes");
     assert_eq!(run(&mut sales, &sfeed, "whoami"), LOGGED_OUT);
 }
 
@@ -1062,7 +1065,7 @@ fn optional_client_fields_can_be_cleared_and_numbers_are_not_reused_on(world: &W
     assert_eq!((client.phone, client.company_name), (None, None));
 
     let (_dir, mut admin, feed) = world(0);
-    ok(&mut admin, &feed, "collaborator delete 6");
+    ok(&mut admin, &feed, "collaborator delete 6 --yes");
     ok(
         &mut admin,
         &feed,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::Tabular;
 use crate::domain::when::to_display_local;
+use crate::store::audit::{Payment, cents_text};
 use crate::store::{
     clients::Client, collaborators::Collaborator, contracts::Contract, events::Event,
 };
@@ -89,6 +90,24 @@ impl Tabular for Event {
             "notes" => opt(&self.notes),
             "created_at" => time(&self.created_at),
             "updated_at" => time(&self.updated_at),
+            _ => String::new(),
+        }
+    }
+}
+
+impl Tabular for Payment {
+    fn cell(&self, key: &str) -> String {
+        match key {
+            "id" => self.id.to_string(),
+            "contract_id" => self.contract_id.to_string(),
+            "paid_at" => time(&self.paid_at),
+            "kind" => self.kind.clone(),
+            "amount" => cents_text(self.amount),
+            "reason" => opt(&self.reason),
+            "recorded_by_id" => opt_id(self.recorded_by_id),
+            "recorded_by" => opt(&self.recorded_by),
+            "paid_total" => cents_text(self.paid_total),
+            "amount_due" => cents_text(self.amount_due),
             _ => String::new(),
         }
     }

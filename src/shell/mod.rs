@@ -183,6 +183,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
     };
     let mut ctx = Context::with_target(target, session_dir);
+    if cli.file.is_none() && io::stdin().is_terminal() {
+        // A person at a terminal confirms deletes; scripts and pipes say --yes.
+        ctx.set_confirm(Some(Box::new(crate::auth::tty::confirm)));
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
 

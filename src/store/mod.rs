@@ -26,10 +26,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use list::{ListQuery, SortKey};
-pub use model::{clients, collaborators, contracts, events, ser_opt_time, ser_time};
+pub use model::{audit, clients, collaborators, contracts, events, ser_opt_time, ser_time};
 
 use crate::domain::{Department, Money};
 use crate::error::{Error, Result};
+use audit::{AuditEntry, AuditFilter, Payment};
 use clients::{Client, ClientChanges, ClientFilter, NewClient};
 use collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
 use contracts::{Contract, ContractFilter, NewContract};
@@ -121,6 +122,8 @@ pub trait Db {
     fn reassign_clients(&mut self, from: i64, to: i64) -> Result<usize>;
     /// How many clients this sales collaborator has.
     fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64>;
+    /// Deletes a client (a conflict while contracts point to it).
+    fn delete_client(&mut self, id: i64) -> Result<()>;
 
     // --- contracts -----------------------------------------------------
 
@@ -154,6 +157,10 @@ pub trait Db {
     fn pay_contract(&mut self, id: i64, amount: Money, recorded_by: i64) -> Result<Money>;
     /// Sum of the payments recorded on a contract.
     fn contract_paid(&mut self, id: i64) -> Result<Money>;
+    /// The contract's ledger, oldest first, with running totals.
+    fn contract_payments(&mut self, id: i64) -> Result<Vec<Payment>>;
+    /// Deletes a contract (a conflict while events or payments point to it).
+    fn delete_contract(&mut self, id: i64) -> Result<()>;
 
     // --- events --------------------------------------------------------
 
@@ -170,8 +177,10 @@ pub trait Db {
     ) -> Result<()>;
     /// Applies `changes` to an event.
     fn update_event(&mut self, id: i64, changes: &EventChanges) -> Result<()>;
-    /// Assigns a support collaborator.
-    fn assign_event(&mut self, id: i64, support_contact_id: i64) -> Result<()>;
+    /// Assigns a support collaborator (`None` unassigns the event).
+    fn assign_event(&mut self, id: i64, support_contact_id: Option<i64>) -> Result<()>;
+    /// Deletes an event.
+    fn delete_event(&mut self, id: i64) -> Result<()>;
     /// Moves every event of support collaborator `from` to `to`.
     fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize>;
     /// How many events this support collaborator has.
@@ -217,6 +226,8 @@ pub trait Db {
         entity_id: Option<i64>,
         detail: Option<&serde_json::Value>,
     ) -> Result<()>;
+    /// Calls `visit` with each audit row `filter` selects, newest first.
+    fn each_audit(&mut self, filter: &AuditFilter, visit: Visit<'_, AuditEntry>) -> Result<()>;
     /// The schema version of the database.
     fn schema_version(&mut self) -> Result<i64>;
     /// The value stored under `key` in the `settings` table (facts about

@@ -82,8 +82,8 @@ pub struct EventChanges {
     pub location: Option<String>,
     /// New attendee count.
     pub attendees: Option<i64>,
-    /// New notes.
-    pub notes: Option<String>,
+    /// New notes (`Some(None)` clears them).
+    pub notes: Option<Option<String>>,
 }
 
 /// Filters of `event list`.

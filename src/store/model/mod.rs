@@ -2,6 +2,7 @@
 //! rows with the output contract's keys, what to create, what to change, and
 //! the filters of each `list`.
 
+pub mod audit;
 pub mod clients;
 pub mod collaborators;
 pub mod contracts;

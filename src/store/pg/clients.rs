@@ -157,3 +157,11 @@ pub fn count_for_sales(s: &mut Session<'_>, collaborator_id: i64) -> Result<i64>
         0,
     )
 }
+
+/// Deletes a client (the foreign keys refuse while contracts point to it).
+pub fn delete(s: &mut Session<'_>, id: i64) -> Result<()> {
+    if s.execute("DELETE FROM clients WHERE id = $1", &[&id])? == 0 {
+        return Err(Error::not_found("client", id));
+    }
+    Ok(())
+}

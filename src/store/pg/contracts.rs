@@ -9,6 +9,7 @@ use super::Session;
 use super::query::{Filter, Value, col};
 use crate::domain::Money;
 use crate::error::{Error, Result};
+use crate::store::audit::Payment;
 use crate::store::contracts::{Contract, ContractFilter, NewContract};
 use crate::store::{ListQuery, Visit, instant, now};
 
@@ -224,4 +225,43 @@ pub fn paid(s: &mut Session<'_>, id: i64) -> Result<Money> {
         &[&id],
     )?;
     money(col(&r, 0)?)
+}
+
+/// The contract's ledger, oldest first, with the running totals.
+pub fn payments(s: &mut Session<'_>, id: i64) -> Result<Vec<Payment>> {
+    let total = get(s, id)?.total_amount.cents();
+    let rows = s.query(
+        "SELECT p.id, p.contract_id, p.paid_at, p.kind, p.amount_cents, p.reason,
+                p.recorded_by, co.full_name,
+                (sum(p.amount_cents) OVER (ORDER BY p.id ROWS UNBOUNDED PRECEDING))::bigint
+         FROM payments p LEFT JOIN collaborators co ON co.id = p.recorded_by
+         WHERE p.contract_id = $1 ORDER BY p.id",
+        &[&id],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let paid_total: i64 = col(r, 8)?;
+            Ok(Payment {
+                id: col(r, 0)?,
+                contract_id: col(r, 1)?,
+                paid_at: col(r, 2)?,
+                kind: col(r, 3)?,
+                amount: col(r, 4)?,
+                reason: col(r, 5)?,
+                recorded_by_id: col(r, 6)?,
+                recorded_by: col(r, 7)?,
+                paid_total,
+                amount_due: total - paid_total,
+            })
+        })
+        .collect()
+}
+
+/// Deletes a contract (the foreign keys refuse while events or payments
+/// point to it).
+pub fn delete(s: &mut Session<'_>, id: i64) -> Result<()> {
+    if s.execute("DELETE FROM contracts WHERE id = $1", &[&id])? == 0 {
+        return Err(Error::not_found("contract", id));
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use super::query::col;
 use super::{Session, clients, collaborators, contracts, events, maintenance, sessions};
 use crate::domain::{Department, Money};
 use crate::error::Result;
+use crate::store::audit::{AuditEntry, AuditFilter, Payment};
 use crate::store::clients::{Client, ClientChanges, ClientFilter, NewClient};
 use crate::store::collaborators::{
     Account, Collaborator, CollaboratorChanges, NewCollaborator, ServerSession,
@@ -179,7 +180,22 @@ impl Db for PgDb<'_> {
     fn update_event(&mut self, id: i64, changes: &EventChanges) -> Result<()> {
         events::update(&mut self.s, id, changes)
     }
-    fn assign_event(&mut self, id: i64, support_contact_id: i64) -> Result<()> {
+    fn delete_event(&mut self, id: i64) -> Result<()> {
+        events::delete(&mut self.s, id)
+    }
+    fn delete_contract(&mut self, id: i64) -> Result<()> {
+        contracts::delete(&mut self.s, id)
+    }
+    fn contract_payments(&mut self, id: i64) -> Result<Vec<Payment>> {
+        contracts::payments(&mut self.s, id)
+    }
+    fn delete_client(&mut self, id: i64) -> Result<()> {
+        clients::delete(&mut self.s, id)
+    }
+    fn each_audit(&mut self, filter: &AuditFilter, visit: Visit<'_, AuditEntry>) -> Result<()> {
+        super::audit::each(&mut self.s, filter, visit)
+    }
+    fn assign_event(&mut self, id: i64, support_contact_id: Option<i64>) -> Result<()> {
         events::assign(&mut self.s, id, support_contact_id)
     }
     fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize> {

@@ -116,7 +116,7 @@ pub fn update(s: &mut Session<'_>, id: i64, changes: &EventChanges) -> Result<()
             end_at = coalesce($4, end_at),
             location = coalesce($5, location),
             attendees = coalesce($6, attendees),
-            notes = coalesce($7, notes),
+            notes = CASE WHEN $7 THEN $9 ELSE notes END,
             updated_at = greatest($8, created_at)
          WHERE id = $1",
         &[
@@ -126,8 +126,9 @@ pub fn update(s: &mut Session<'_>, id: i64, changes: &EventChanges) -> Result<()
             &changes.end.map(instant),
             &changes.location,
             &changes.attendees,
-            &changes.notes,
+            &changes.notes.is_some(),
             &instant(now()),
+            &changes.notes.clone().flatten(),
         ],
     )?;
     if n == 0 {
@@ -137,7 +138,7 @@ pub fn update(s: &mut Session<'_>, id: i64, changes: &EventChanges) -> Result<()
 }
 
 /// Sets the event's support contact.
-pub fn assign(s: &mut Session<'_>, id: i64, support_contact_id: i64) -> Result<()> {
+pub fn assign(s: &mut Session<'_>, id: i64, support_contact_id: Option<i64>) -> Result<()> {
     let n = s.execute(
         "UPDATE events SET support_contact_id = $2, updated_at = greatest($3, created_at)
          WHERE id = $1",
@@ -167,4 +168,12 @@ pub fn count_for_support(s: &mut Session<'_>, collaborator_id: i64) -> Result<i6
         )?,
         0,
     )
+}
+
+/// Deletes an event.
+pub fn delete(s: &mut Session<'_>, id: i64) -> Result<()> {
+    if s.execute("DELETE FROM events WHERE id = $1", &[&id])? == 0 {
+        return Err(Error::not_found("event", id));
+    }
+    Ok(())
 }

@@ -20,6 +20,7 @@
 //! * The schema lives in the PostgreSQL schema `epic`; migrations are
 //!   `migrations/postgres/NNN_*.sql`, applied on open (see [`migrate`]).
 
+mod audit;
 mod clients;
 mod collaborators;
 mod contracts;

@@ -160,3 +160,15 @@ pub fn count_for_sales(c: &Connection, collaborator_id: i64) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// Deletes a client (the foreign keys refuse while contracts point to it).
+pub fn delete(c: &Connection, id: i64) -> Result<()> {
+    let n = c
+        .prepare_cached("DELETE FROM clients WHERE id = ?1")?
+        .execute([id])
+        .map_err(|e| constraint(e, &[]))?;
+    if n == 0 {
+        return Err(Error::not_found("client", id));
+    }
+    Ok(())
+}

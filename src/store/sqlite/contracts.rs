@@ -8,6 +8,7 @@ use super::{constraint, instant};
 use crate::domain::Money;
 use crate::error::{Error, Result};
 use crate::store::ListQuery;
+use crate::store::model::audit::Payment;
 pub use crate::store::model::contracts::*;
 
 const SELECT: &str = "SELECT ct.id, ct.client_id, cl.full_name, cl.sales_contact_id,
@@ -226,4 +227,45 @@ pub fn paid(c: &Connection, id: i64) -> Result<Money> {
         |r| r.get(0),
     )?;
     Ok(money(cents)?)
+}
+
+/// The contract's ledger, oldest first, with the running totals.
+pub fn payments(c: &Connection, id: i64) -> Result<Vec<Payment>> {
+    let total = get(c, id)?.total_amount.cents();
+    let mut stmt = c.prepare_cached(
+        "SELECT p.id, p.contract_id, p.paid_at, p.kind, p.amount_cents, p.reason,
+                p.recorded_by, co.full_name,
+                sum(p.amount_cents) OVER (ORDER BY p.id ROWS UNBOUNDED PRECEDING)
+         FROM payments p LEFT JOIN collaborators co ON co.id = p.recorded_by
+         WHERE p.contract_id = ?1 ORDER BY p.id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        let paid_total: i64 = r.get(8)?;
+        Ok(Payment {
+            id: r.get(0)?,
+            contract_id: r.get(1)?,
+            paid_at: instant(r.get(2)?),
+            kind: r.get(3)?,
+            amount: r.get(4)?,
+            reason: r.get(5)?,
+            recorded_by_id: r.get(6)?,
+            recorded_by: r.get(7)?,
+            paid_total,
+            amount_due: total - paid_total,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Deletes a contract (the foreign keys refuse while events or payments
+/// point to it).
+pub fn delete(c: &Connection, id: i64) -> Result<()> {
+    let n = c
+        .prepare_cached("DELETE FROM contracts WHERE id = ?1")?
+        .execute([id])
+        .map_err(|e| constraint(e, &[]))?;
+    if n == 0 {
+        return Err(Error::not_found("contract", id));
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use super::{audit, clients, collaborators, contracts, events, maintenance, migrate};
 use crate::domain::{Department, Money};
 use crate::error::Result;
+use crate::store::audit::{AuditEntry, AuditFilter, Payment};
 use crate::store::clients::{Client, ClientChanges, ClientFilter, NewClient};
 use crate::store::collaborators::{Account, Collaborator, CollaboratorChanges, NewCollaborator};
 use crate::store::contracts::{Contract, ContractFilter, NewContract};
@@ -160,7 +161,22 @@ impl Db for SqliteDb<'_> {
     fn update_event(&mut self, id: i64, changes: &EventChanges) -> Result<()> {
         events::update(self.c, id, changes)
     }
-    fn assign_event(&mut self, id: i64, support_contact_id: i64) -> Result<()> {
+    fn delete_event(&mut self, id: i64) -> Result<()> {
+        events::delete(self.c, id)
+    }
+    fn delete_contract(&mut self, id: i64) -> Result<()> {
+        contracts::delete(self.c, id)
+    }
+    fn contract_payments(&mut self, id: i64) -> Result<Vec<Payment>> {
+        contracts::payments(self.c, id)
+    }
+    fn delete_client(&mut self, id: i64) -> Result<()> {
+        clients::delete(self.c, id)
+    }
+    fn each_audit(&mut self, filter: &AuditFilter, visit: Visit<'_, AuditEntry>) -> Result<()> {
+        audit::each(self.c, filter, visit)
+    }
+    fn assign_event(&mut self, id: i64, support_contact_id: Option<i64>) -> Result<()> {
         events::assign(self.c, id, support_contact_id)
     }
     fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize> {

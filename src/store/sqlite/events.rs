@@ -124,7 +124,7 @@ pub fn update(c: &Connection, id: i64, changes: &EventChanges) -> Result<()> {
                 end_at = coalesce(?4, end_at),
                 location = coalesce(?5, location),
                 attendees = coalesce(?6, attendees),
-                notes = coalesce(?7, notes),
+                notes = iif(?7, ?9, notes),
                 updated_at = max(?8, created_at)
              WHERE id = ?1",
         )?
@@ -135,8 +135,9 @@ pub fn update(c: &Connection, id: i64, changes: &EventChanges) -> Result<()> {
             changes.end,
             changes.location,
             changes.attendees,
-            changes.notes,
-            super::now()
+            changes.notes.is_some(),
+            super::now(),
+            changes.notes.clone().flatten()
         ])
         .map_err(|e| constraint(e, &[]))?;
     if n == 0 {
@@ -147,7 +148,7 @@ pub fn update(c: &Connection, id: i64, changes: &EventChanges) -> Result<()> {
 
 /// Sets the event's support contact (a support collaborator; the database
 /// refuses anyone else).
-pub fn assign(c: &Connection, id: i64, support_contact_id: i64) -> Result<()> {
+pub fn assign(c: &Connection, id: i64, support_contact_id: Option<i64>) -> Result<()> {
     let n = c
         .prepare_cached(
             "UPDATE events SET support_contact_id = ?2, updated_at = max(?3, created_at)
@@ -175,4 +176,16 @@ pub fn count_for_support(c: &Connection, collaborator_id: i64) -> Result<i64> {
         [collaborator_id],
         |r| r.get(0),
     )?)
+}
+
+/// Deletes an event.
+pub fn delete(c: &Connection, id: i64) -> Result<()> {
+    let n = c
+        .prepare_cached("DELETE FROM events WHERE id = ?1")?
+        .execute([id])
+        .map_err(|e| constraint(e, &[]))?;
+    if n == 0 {
+        return Err(Error::not_found("event", id));
+    }
+    Ok(())
 }
