@@ -278,6 +278,8 @@ mod tests {
             Action::EventAdd,
             Action::EventAssign,
             Action::EventUpdate,
+            Action::RecordDelete,
+            Action::AuditRead,
             Action::Maintain,
         ];
         for action in all {
