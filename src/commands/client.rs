@@ -314,12 +314,14 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     })
 }
 
-/// `None` for an empty (or blank) value, which clears an optional field.
+/// `None` for an empty value (`--notes ""`), which clears an optional
+/// field; anything else, blanks included, goes through the field's parser
+/// (which refuses a value of spaces as a likely mistake).
 pub(crate) fn clearable(
     value: &str,
     parse: impl Fn(&str) -> Result<String>,
 ) -> Result<Option<String>> {
-    if value.trim().is_empty() {
+    if value.is_empty() {
         Ok(None)
     } else {
         parse(value).map(Some)
