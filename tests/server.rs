@@ -444,3 +444,36 @@ fn the_interactive_shell_on_a_server() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 }
+
+/// A database an older epic made (schema version 2): a collaborator's
+/// session cannot upgrade it (the schema's owner changes grants) and is
+/// told who can; the installer's credentials, with no session, upgrade it,
+/// and the session works again.
+#[test]
+fn an_older_schema_is_upgraded_by_the_installer_not_by_a_session() {
+    let Some(env) = staffed("server::upgrade") else {
+        return;
+    };
+    env.sql_exec("DELETE FROM epic.schema_migrations WHERE version = 3")
+        .unwrap();
+    let out = env.run(&["client", "list"], "");
+    assert_code(&out, 7);
+    assert!(
+        stderr(&out).contains("schema is at version 2")
+            && stderr(&out).contains("installer must upgrade it"),
+        "{}",
+        stderr(&out)
+    );
+    let token = env.token_file();
+    let saved = std::fs::read(&token).unwrap();
+    std::fs::remove_file(&token).unwrap();
+    assert_code(&env.run(&["whoami"], ""), 3); // not logged in, but migrated
+    assert_eq!(
+        env.sql_i64("SELECT max(version) FROM epic.schema_migrations"),
+        3
+    );
+    std::fs::write(&token, saved).unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    assert_ok(&env.run(&["client", "list"], ""));
+    assert_ok(&env.run(&["audit", "list", "--limit", "1"], ""));
+}

@@ -10,19 +10,24 @@
 --   `sales_contact` column): it may insert a client whose sales contact is
 --   in sales, never one of its own.
 
-DROP POLICY management_reads ON epic.audit_log;
+DROP POLICY IF EXISTS management_reads ON epic.audit_log;
+DROP POLICY IF EXISTS read_history ON epic.audit_log;
 CREATE POLICY read_history ON epic.audit_log FOR SELECT
     USING ((SELECT epic.my_department()) = 'management'
            OR (entity <> 'session' AND (SELECT epic.me()) IS NOT NULL));
 
+DROP POLICY IF EXISTS management_imports ON epic.clients;
 CREATE POLICY management_imports ON epic.clients FOR INSERT
     WITH CHECK ((SELECT epic.my_department()) = 'management'
                 AND epic.department_of(sales_contact_id) = 'sales');
 
+DROP POLICY IF EXISTS management_deletes ON epic.clients;
 CREATE POLICY management_deletes ON epic.clients FOR DELETE
     USING ((SELECT epic.my_department()) = 'management');
+DROP POLICY IF EXISTS management_deletes ON epic.contracts;
 CREATE POLICY management_deletes ON epic.contracts FOR DELETE
     USING ((SELECT epic.my_department()) = 'management');
+DROP POLICY IF EXISTS management_deletes ON epic.events;
 CREATE POLICY management_deletes ON epic.events FOR DELETE
     USING ((SELECT epic.my_department()) = 'management');
 

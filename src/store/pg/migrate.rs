@@ -92,6 +92,14 @@ fn apply(client: &mut Client) -> Result<()> {
     {
         let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
         client.batch_execute(step).map_err(|e| {
+            if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+                // A collaborator's session on a database an older epic made.
+                return Error::conflict(format!(
+                    "the database's schema is at version {from}, this epic needs version \
+                     {LATEST}; the installer must upgrade it (run any epic command once \
+                     with the installer's credentials and no session: it migrates on opening)"
+                ));
+            }
             Error::internal(format!(
                 "migrating the schema to version {version}: {}",
                 error::map(&e)
