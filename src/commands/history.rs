@@ -202,7 +202,7 @@ pub fn lines(entry: AuditEntry) -> Vec<Line> {
 #[derive(Debug, Clone, Args)]
 pub struct HistoryOpts {
     /// Show the N most recent changes (audit rows)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<u32>,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
