@@ -23,6 +23,8 @@ steps = [
     ("client list --mine", "> "),
     ("contract list --unsigned", "> "),
     ("contract sign 653", "> "),
+    ("contract pay 653 2500", "> "),
+    ("contract history 653 --limit 2", "> "),
     ("event list --unassigned --format csv", "> "),
     ("event assign 2 --support kate.hastroff@epicevents.demo", "> "),
     ("exit", None),
