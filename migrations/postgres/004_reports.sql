@@ -1,0 +1,11 @@
+-- Version 4: indexes for the reports (issue 15, item 6). Plain indexes: no
+-- privilege changes.
+--
+-- * `report events` reads the start, support contact and attendees of every
+--   event in its range from this index (index-only scans once vacuumed).
+-- * `report due` reads the signed contracts still owing from a partial
+--   index holding only them.
+
+CREATE INDEX events_report_idx ON epic.events (start_at, support_contact_id, attendees);
+CREATE INDEX contracts_owing_idx ON epic.contracts (signed_at, due_cents)
+    WHERE due_cents > 0 AND signed_at IS NOT NULL;
