@@ -370,7 +370,10 @@ const MATRIX: &[(&str, [i32; 4])] = &[
         "client list --sales 2 --search kev --offset 1",
         [M, M, M, LOGGED_OUT],
     ),
-    ("client list --sales m@x.io", [INVALID, INVALID, INVALID, LOGGED_OUT]),
+    (
+        "client list --sales m@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     (
         "client list --sales 3 --sort -full_name --limit 1",
         [M, M, M, LOGGED_OUT],
@@ -424,7 +427,10 @@ const MATRIX: &[(&str, [i32; 4])] = &[
         "contract list --search kev --from 2020-01-01 --to 2030-12-31 --sort -signed_at,id --offset 1",
         [M, M, M, LOGGED_OUT],
     ),
-    ("contract list --sales p1@x.io", [INVALID, INVALID, INVALID, LOGGED_OUT]),
+    (
+        "contract list --sales p1@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     ("contract show 1", [M, M, M, LOGGED_OUT]),
     (
         "contract add --client 1 --total 5000",
@@ -459,15 +465,15 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     // events
     ("event list", [M, M, M, LOGGED_OUT]),
     ("event list --unassigned", [M, M, M, LOGGED_OUT]),
-    (
-        "event list --mine --upcoming",
-        [INVALID, M, M, LOGGED_OUT],
-    ),
+    ("event list --mine --upcoming", [INVALID, M, M, LOGGED_OUT]),
     (
         "event list --search wedding --from 2020-01-01 --to 2030-12-31 --sort -start,name --limit 2 --offset 1",
         [M, M, M, LOGGED_OUT],
     ),
-    ("event list --support s1@x.io", [INVALID, INVALID, INVALID, LOGGED_OUT]),
+    (
+        "event list --support s1@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     (
         "event list --support p2@x.io --contract 2 --format json",
         [M, M, M, LOGGED_OUT],
@@ -992,7 +998,11 @@ fn every_command_is_named_by_clap_and_keeps_its_format() {
         ("completions zsh", "completions", Format::Table),
         ("man", "man", Format::Table),
         ("version", "version", Format::Table),
-        ("report pipeline --format csv", "report pipeline", Format::Csv),
+        (
+            "report pipeline --format csv",
+            "report pipeline",
+            Format::Csv,
+        ),
         (
             "report events --from 2026-01-01 --format json",
             "report events",
