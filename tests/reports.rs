@@ -183,6 +183,11 @@ on_both! {
             months.keys().collect::<Vec<_>>(),
             ["2025-12", "2026-02", "2026-03", "2026-06", "2026-07"]
         );
+        // Every month from the first event's to the last's has its line,
+        // the empty ones with zeros.
+        for empty in ["2026-01", "2026-04", "2026-05"] {
+            months.insert(empty.to_string(), [0, 0, 0]);
+        }
         let month_lines: Vec<&Value> = lines.iter().filter(|l| l["section"] == "month").collect();
         assert_eq!(month_lines.len(), months.len(), "{report}");
         for (line, (month, want)) in month_lines.iter().zip(&months) {

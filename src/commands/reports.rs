@@ -52,7 +52,8 @@ pub enum Verb {
     /// Events per month and per support collaborator, and in total
     ///
     /// Counts the events that start between --from and --to: one line per
-    /// month of the start in local time (section `month`, `YYYY-MM`) with
+    /// month of the start in local time (section `month`, `YYYY-MM`; every
+    /// month from the first event's to the last's, empty ones too) with
     /// events, attendees (sum of the expected attendees) and
     /// without_support (events with no support contact yet); one line per
     /// support collaborator (section `support`, every one of them, with

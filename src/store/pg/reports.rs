@@ -56,26 +56,35 @@ pub fn pipeline(s: &mut Session<'_>) -> Result<Vec<PipelineRow>> {
         .collect()
 }
 
+/// The months are the months in `$3` (the client's zone) from the first
+/// event's to the last's in the range, each bounded by its local
+/// midnights; each month's and each support collaborator's figures are one
+/// index range (`LATERAL`), never a sort of the events.
 const EVENTS: &str = "
-WITH m AS (SELECT to_char(start_at AT TIME ZONE $3, 'YYYY-MM') AS month,
-                  count(*) AS n, sum(attendees) AS a,
-                  count(*) FILTER (WHERE support_contact_id IS NULL) AS u
-           FROM events WHERE start_at >= $1 AND start_at < $2
-           GROUP BY 1),
-     s AS (SELECT support_contact_id AS id, count(*) AS n, sum(attendees) AS a
-           FROM events
-           WHERE support_contact_id IS NOT NULL AND start_at >= $1 AND start_at < $2
-           GROUP BY support_contact_id)
+WITH lim AS (SELECT (SELECT min(start_at) FROM events WHERE start_at >= $1 AND start_at < $2) AS lo,
+                    (SELECT max(start_at) FROM events WHERE start_at >= $1 AND start_at < $2) AS hi),
+     b AS (SELECT to_char(m, 'YYYY-MM') AS month,
+                  greatest($1, m AT TIME ZONE $3) AS lo,
+                  least($2, (m + interval '1 month') AT TIME ZONE $3) AS hi
+           FROM lim, generate_series(date_trunc('month', lim.lo AT TIME ZONE $3),
+                                     date_trunc('month', lim.hi AT TIME ZONE $3),
+                                     interval '1 month') AS m
+           WHERE lim.lo IS NOT NULL),
+     mm AS (SELECT b.month, x.n, x.a, x.u FROM b CROSS JOIN LATERAL (
+                SELECT count(*) AS n, coalesce(sum(attendees), 0) AS a,
+                       count(*) FILTER (WHERE support_contact_id IS NULL) AS u
+                FROM events WHERE start_at >= b.lo AND start_at < b.hi) x)
 SELECT part, month, sid, sname, n::bigint, a::bigint, u::bigint FROM (
-    SELECT 0 AS part, month, NULL::bigint AS sid, NULL::text AS sname, n, a, u FROM m
+    SELECT 0 AS part, month, NULL::bigint AS sid, NULL::text AS sname, n, a, u FROM mm
     UNION ALL
-    SELECT 1, NULL, co.id, co.full_name, coalesce(s.n, 0), coalesce(s.a, 0), NULL
-    FROM collaborators co LEFT JOIN s ON s.id = co.id
-    WHERE s.id IS NOT NULL
-       OR co.department_id = (SELECT id FROM departments WHERE name = 'support')
+    SELECT 1, NULL, co.id, co.full_name, x.n, x.a, NULL
+    FROM collaborators co CROSS JOIN LATERAL (
+        SELECT count(*) AS n, coalesce(sum(attendees), 0) AS a FROM events
+        WHERE support_contact_id = co.id AND start_at >= $1 AND start_at < $2) x
+    WHERE co.department_id = (SELECT id FROM departments WHERE name = 'support')
     UNION ALL
     SELECT 2, NULL, NULL, NULL, coalesce(sum(n), 0), coalesce(sum(a), 0), coalesce(sum(u), 0)
-    FROM m
+    FROM mm
 ) t ORDER BY part, month, lower(sname) COLLATE \"C\", sid";
 
 /// `report events` of the events starting in `[from, before)`: one line

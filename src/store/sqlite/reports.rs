@@ -51,25 +51,45 @@ pub fn pipeline(c: &Connection) -> Result<Vec<PipelineRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The months are the local months from the first event's to the last's in
+/// the range, each bounded by its local midnights (SQLite's `localtime` and
+/// `utc` modifiers); each month's and each support collaborator's figures
+/// are counted on a covering index range (`idx_events_report`,
+/// `idx_events_support_report`), never by sorting the events.
 const EVENTS: &str = "
-WITH m AS (SELECT strftime('%Y-%m', start_at, 'unixepoch', 'localtime') AS month,
-                  count(*) AS n, sum(attendees) AS a, sum(support_contact_id IS NULL) AS u
-           FROM events WHERE start_at >= ?1 AND start_at < ?2
-           GROUP BY 1),
-     s AS (SELECT support_contact_id AS id, count(*) AS n, sum(attendees) AS a
-           FROM events
-           WHERE support_contact_id IS NOT NULL AND start_at >= ?1 AND start_at < ?2
-           GROUP BY support_contact_id)
+WITH RECURSIVE
+ lim AS (SELECT (SELECT min(start_at) FROM events WHERE start_at >= ?1 AND start_at < ?2) AS lo,
+                (SELECT max(start_at) FROM events WHERE start_at >= ?1 AND start_at < ?2) AS hi),
+ months(m) AS (
+     SELECT date(lo, 'unixepoch', 'localtime', 'start of month') FROM lim WHERE lo IS NOT NULL
+     UNION ALL
+     SELECT date(m, '+1 month') FROM months, lim
+     WHERE date(m, '+1 month') <= date(hi, 'unixepoch', 'localtime')),
+ b AS (SELECT strftime('%Y-%m', m) AS month,
+              max(?1, CAST(strftime('%s', m, 'utc') AS INTEGER)) AS lo,
+              min(?2, CAST(strftime('%s', m, '+1 month', 'utc') AS INTEGER)) AS hi
+       FROM months),
+ mm AS (SELECT month,
+               (SELECT count(*) FROM events WHERE start_at >= lo AND start_at < hi) AS n,
+               (SELECT coalesce(sum(attendees), 0) FROM events
+                WHERE start_at >= lo AND start_at < hi) AS a,
+               (SELECT count(*) FROM events
+                WHERE start_at >= lo AND start_at < hi AND support_contact_id IS NULL) AS u
+        FROM b)
 SELECT * FROM (
-    SELECT 0 AS part, month, NULL AS sid, NULL AS sname, n, a, u FROM m
+    SELECT 0 AS part, month, NULL AS sid, NULL AS sname, n, a, u FROM mm
     UNION ALL
-    SELECT 1, NULL, co.id, co.full_name, coalesce(s.n, 0), coalesce(s.a, 0), NULL
-    FROM collaborators co LEFT JOIN s ON s.id = co.id
-    WHERE s.id IS NOT NULL
-       OR co.department_id = (SELECT id FROM departments WHERE name = 'support')
+    SELECT 1, NULL, co.id, co.full_name,
+           (SELECT count(*) FROM events
+            WHERE support_contact_id = co.id AND start_at >= ?1 AND start_at < ?2),
+           (SELECT coalesce(sum(attendees), 0) FROM events
+            WHERE support_contact_id = co.id AND start_at >= ?1 AND start_at < ?2),
+           NULL
+    FROM collaborators co
+    WHERE co.department_id = (SELECT id FROM departments WHERE name = 'support')
     UNION ALL
     SELECT 2, NULL, NULL, NULL, coalesce(sum(n), 0), coalesce(sum(a), 0), coalesce(sum(u), 0)
-    FROM m
+    FROM mm
 ) ORDER BY part, month, sname COLLATE NOCASE, sid";
 
 /// `report events` of the events starting in `[from, before)`: one line
