@@ -138,7 +138,7 @@ fn show<T: serde::Serialize + Tabular>(
             rows: rows.iter().map(|r| crate::render::cells(r, keys)).collect(),
         }),
         format => super::stream(out, format, keys, |visit| {
-            rows.into_iter().try_for_each(|r| visit(r))
+            rows.into_iter().try_for_each(visit)
         }),
     }
 }
