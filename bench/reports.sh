@@ -28,7 +28,8 @@ export XDG_DATA_HOME=$OUT/data XDG_STATE_HOME=$OUT/state NO_COLOR=1 TZ=Europe/Pa
 unset SENTRY_DSN EPIC_DB EPIC_TOKEN PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSSLMODE \
       PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLROOTCERT PGCONNECT_TIMEOUT
 export PGPASSFILE=/nonexistent
-PW=benchmark-password
+PW=benchmark-password            # the generator's accounts
+PG_PW=quiet-lantern-orbit-42     # server mode refuses guessable passwords
 RUNS=20
 
 hf() { # NAME COMMAND...
@@ -58,14 +59,14 @@ if (( PG )); then
   U="postgresql://postgres@$hostport/reports?sslmode=disable"
   "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "postgresql://postgres@$hostport/postgres?sslmode=disable" \
     -c 'CREATE DATABASE reports'
-  echo "$PW" | "$EPIC" --db "$U" init --name Admin --email admin@bench.test --password-stdin >/dev/null
-  echo "$PW" | "$EPIC" --db "$U" login admin@bench.test --password-stdin >/dev/null
+  echo "$PG_PW" | "$EPIC" --db "$U" init --name Admin --email admin@bench.test --password-stdin >/dev/null
+  echo "$PG_PW" | "$EPIC" --db "$U" login admin@bench.test --password-stdin >/dev/null
   script=""
   for i in $(seq 1 5); do
-    script+="collaborator add --name 'Sales $i' --email sales$i@bench.test --department sales --password-stdin"$'\n'"$PW"$'\n'
+    script+="collaborator add --name 'Sales $i' --email sales$i@bench.test --department sales --password-stdin"$'\n'"$PG_PW"$'\n'
   done
   for i in $(seq 1 20); do
-    script+="collaborator add --name 'Support $i' --email support$i@bench.test --department support --password-stdin"$'\n'"$PW"$'\n'
+    script+="collaborator add --name 'Support $i' --email support$i@bench.test --department support --password-stdin"$'\n'"$PG_PW"$'\n'
   done
   printf '%s' "$script" | "$EPIC" --db "$U" >/dev/null
   # Bulk rows as the server's superuser, triggers off (the rows are made
