@@ -5,7 +5,7 @@
 //!
 //! `--from` is inclusive. `--to` is inclusive as a user reads it: a date
 //! alone (`--to 2026-06-30`) takes in that whole local day; a time
-//! (`--to "2026-06-30 18:00"`) takes in that minute's first second, so
+//! (`--to "2026-06-30 18:00"`) takes in that very second, so
 //! `--from 2026-06-01 --to 2026-06-30` is June.
 
 use chrono::{Days, NaiveDate};
