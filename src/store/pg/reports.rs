@@ -117,7 +117,8 @@ fn events_row(r: &Row) -> Result<EventsRow> {
 
 /// The IANA name of the local time zone, as SQLite's `localtime` and
 /// chrono's `Local` see it: `TZ` (`Europe/Paris`, `:Europe/Paris` or a
-/// zoneinfo path), else the target of `/etc/localtime`, else `UTC`.
+/// zoneinfo path), else the target of `/etc/localtime`, else Debian's
+/// `/etc/timezone`, else `UTC`.
 fn local_zone() -> String {
     let from_path = |p: &str| {
         p.rsplit_once("zoneinfo/")
@@ -130,9 +131,12 @@ fn local_zone() -> String {
             return from_path(tz);
         }
     }
-    match std::fs::read_link("/etc/localtime") {
-        Ok(target) => from_path(&target.to_string_lossy()),
-        Err(_) => "UTC".to_string(),
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        return from_path(&target.to_string_lossy());
+    }
+    match std::fs::read_to_string("/etc/timezone") {
+        Ok(name) if !name.trim().is_empty() => name.trim().to_string(),
+        _ => "UTC".to_string(),
     }
 }
 
