@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 pub enum Action {
     /// Read any collaborator, client, contract or event.
     Read,
+    /// `report pipeline | events | due` (reading, in sums).
+    Report,
     /// `collaborator add`.
     CollaboratorAdd,
     /// `collaborator update`.
@@ -77,6 +79,11 @@ use Rule::{All, No, Own};
 /// Action → (management, sales, support), with the sentence a refusal shows.
 pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
     (Action::Read, [All, All, All], "every collaborator may read"),
+    (
+        Action::Report,
+        [All, All, All],
+        "every collaborator may run the reports",
+    ),
     (
         Action::CollaboratorAdd,
         [All, No, No],
@@ -264,6 +271,7 @@ mod tests {
     fn every_action_has_exactly_one_row() {
         let all = [
             Action::Read,
+            Action::Report,
             Action::CollaboratorAdd,
             Action::CollaboratorUpdate,
             Action::CollaboratorDelete,

@@ -312,6 +312,18 @@ fn sort_and_columns_offer_the_fields_of_the_list() {
     );
     assert_eq!(shown("contract ls --sort -a"), ["-amount_due"]);
     assert_eq!(shown("event list --sort=st"), ["start"]);
+    // Several keys: the one after the last comma, without those given
+    // (in either direction), and no space (another comma may follow).
+    let history = MemHistory::new();
+    let ctx = rustyline::Context::new(&history);
+    let line = "contract list --sort -signed_at,-s";
+    let (start, pairs) = helper().complete(line, line.len(), &ctx).unwrap();
+    let offered: Vec<&str> = pairs.iter().map(|p| p.display.as_str()).collect();
+    assert_eq!(start, line.len() - 2);
+    assert_eq!(offered, ["-sales_contact_id", "-signed"]);
+    assert_eq!(pairs[0].replacement, "-sales_contact_id");
+    assert!(!shown("contract list --sort signed_at,").contains(&"signed_at".to_string()));
+    assert!(shown("contract list --sort signed_at,").contains(&"id".to_string()));
     // Only the fields a list can be sorted on (notes cannot).
     assert!(!shown("event list --sort ").contains(&"notes".to_string()));
     assert!(shown("event list --columns ").contains(&"notes".to_string()));

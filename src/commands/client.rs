@@ -141,13 +141,13 @@ pub struct AddArgs {
 /// Arguments of `client list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
-    /// Only clients whose sales contact you are
+    /// Only clients whose sales contact you are (sales only: no one else has clients)
     #[arg(long, conflicts_with = "sales")]
     pub mine: bool,
     /// Only names, emails or companies containing TEXT
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
-    /// Only clients of this sales contact
+    /// Only clients of this sales contact (who must be in sales)
     #[arg(long, value_name = "ID|EMAIL")]
     pub sales: Option<String>,
     #[command(flatten)]
@@ -189,8 +189,13 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             let q = args.opts.query();
             ctx.read(|c, actor| {
                 let sales_contact_id = match (&args.sales, args.mine) {
-                    (Some(key), _) => Some(c.find_collaborator(key)?.id),
-                    (None, true) => Some(actor.id),
+                    (Some(key), _) => Some(super::finding::staff_in(
+                        c,
+                        "--sales",
+                        key,
+                        Department::Sales,
+                    )?),
+                    (None, true) => Some(super::finding::mine_as_sales(actor, "clients")?),
                     (None, false) => None,
                 };
                 let filter = clients::ClientFilter {

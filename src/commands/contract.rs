@@ -189,12 +189,24 @@ pub struct ListArgs {
     /// Only contracts with an amount still due
     #[arg(long)]
     pub unpaid: bool,
-    /// Only contracts of your clients
-    #[arg(long)]
+    /// Only contracts of your clients (sales only: no one else has clients)
+    #[arg(long, conflicts_with = "sales")]
     pub mine: bool,
     /// Only this client's contracts
     #[arg(long, value_name = "ID", value_parser = super::parse_id, allow_negative_numbers = true)]
     pub client: Option<i64>,
+    /// Only contracts of the clients of this sales contact (who must be in sales)
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub sales: Option<String>,
+    /// Only contracts whose client's name contains TEXT (any case)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only contracts created at or after WHEN
+    #[arg(long, value_name = "WHEN")]
+    pub from: Option<String>,
+    /// Only contracts created up to WHEN (a date alone: to the end of that day)
+    #[arg(long, value_name = "WHEN")]
+    pub to: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub opts: ListOpts,
@@ -206,15 +218,29 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let q = args.opts.query();
+            let created = super::finding::Range::parse(args.from.as_deref(), args.to.as_deref())?;
             ctx.read(|c, actor| {
                 if let Some(id) = args.client {
                     c.client(id)?; // an unknown client is an error, not an empty list
                 }
+                let sales_contact_id = match (&args.sales, args.mine) {
+                    (Some(key), _) => Some(super::finding::staff_in(
+                        c,
+                        "--sales",
+                        key,
+                        crate::domain::Department::Sales,
+                    )?),
+                    (None, true) => Some(super::finding::mine_as_sales(actor, "contracts")?),
+                    (None, false) => None,
+                };
                 let filter = contracts::ContractFilter {
                     unsigned: args.unsigned,
                     unpaid: args.unpaid,
-                    sales_contact_id: args.mine.then_some(actor.id),
+                    sales_contact_id,
                     client_id: args.client,
+                    search: args.search.clone(),
+                    created_from: created.from,
+                    created_before: created.before,
                 };
                 super::list_rows(out, &args.opts, KEYS, TABLE_KEYS, |visit| {
                     c.each_contract(&filter, &q, visit)

@@ -147,7 +147,8 @@ pub struct ListArgs {
     /// Only events without a support contact
     #[arg(long)]
     pub unassigned: bool,
-    /// Only events whose support contact you are
+    /// Your events: in support, those whose support contact you are; in
+    /// sales, those of your clients' contracts (management has none)
     #[arg(long, conflicts_with = "support")]
     pub mine: bool,
     /// Only events that start in the future (soonest first unless --sort)
@@ -156,9 +157,18 @@ pub struct ListArgs {
     /// Only this contract's events
     #[arg(long, value_name = "ID", value_parser = super::parse_id, allow_negative_numbers = true)]
     pub contract: Option<i64>,
-    /// Only events of this support contact
+    /// Only events of this support contact (who must be in support)
     #[arg(long, value_name = "ID|EMAIL")]
     pub support: Option<String>,
+    /// Only events whose name, location or client's name contains TEXT (any case)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only events starting at or after WHEN
+    #[arg(long, value_name = "WHEN")]
+    pub from: Option<String>,
+    /// Only events starting up to WHEN (a date alone: to the end of that day)
+    #[arg(long, value_name = "WHEN")]
+    pub to: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub opts: ListOpts,
@@ -199,25 +209,48 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Add(args) => add(ctx, &args),
         Verb::List(args) => {
             let mut q = args.opts.query();
-            if args.upcoming && q.sort.is_none() {
+            if args.upcoming && q.sort.is_empty() {
                 // Soonest first; also lets SQLite walk the start index and
                 // stop at --limit instead of sorting every future event.
-                q.sort = Some(crate::store::SortKey::parse("start"));
+                q.sort = vec![crate::store::SortKey::parse("start")];
             }
+            let starts = super::finding::Range::parse(args.from.as_deref(), args.to.as_deref())?;
             ctx.read(|c, actor| {
                 if let Some(id) = args.contract {
                     c.contract(id)?; // an unknown contract is an error, not an empty list
                 }
-                let support_contact_id = match (&args.support, args.mine) {
-                    (Some(key), _) => Some(c.find_collaborator(key)?.id),
-                    (None, true) => Some(actor.id),
-                    (None, false) => None,
+                let (support_contact_id, sales_contact_id) = match (&args.support, args.mine) {
+                    (Some(key), _) => (
+                        Some(super::finding::staff_in(
+                            c,
+                            "--support",
+                            key,
+                            Department::Support,
+                        )?),
+                        None,
+                    ),
+                    (None, true) => match actor.department {
+                        Department::Support => (Some(actor.id), None),
+                        Department::Sales => (None, Some(actor.id)),
+                        Department::Management => {
+                            return Err(Error::invalid(
+                                "--mine",
+                                "means the events you support (support) or those of your \
+                                 clients (sales); management has none",
+                            ));
+                        }
+                    },
+                    (None, false) => (None, None),
                 };
                 let filter = events::EventFilter {
                     unassigned: args.unassigned,
                     support_contact_id,
                     starts_after: args.upcoming.then(store::now),
                     contract_id: args.contract,
+                    sales_contact_id,
+                    search: args.search.clone(),
+                    starts_from: starts.from,
+                    starts_before: starts.before,
                 };
                 super::list_rows(out, &args.opts, KEYS, TABLE_KEYS, |visit| {
                     c.each_event(&filter, &q, visit)

@@ -274,6 +274,7 @@ fn show(
     let opts = super::ListOpts {
         sort: None,
         limit: None,
+        offset: None,
         columns: Vec::new(),
         format,
     };

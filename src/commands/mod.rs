@@ -17,7 +17,9 @@ mod context;
 pub mod contract;
 pub mod demo;
 pub mod event;
+mod finding;
 pub mod history;
+pub mod reports;
 pub mod session;
 
 pub use context::{Actor, Context};
@@ -77,6 +79,9 @@ pub enum Command {
     /// Read the audit log: who changed what, when (management)
     #[command(subcommand)]
     Audit(history::AuditVerb),
+    /// Reports: the sales pipeline, events per month, contracts still owing
+    #[command(subcommand)]
+    Report(reports::Verb),
     /// Check the database's integrity and foreign keys (management)
     Doctor(ShowOpts),
     /// Write a consistent copy of the database to FILE (management)
@@ -165,12 +170,16 @@ pub(crate) fn parse_id(text: &str) -> std::result::Result<i64, String> {
 /// `--sort`, `--limit`, `--columns` and `--format` of every `list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListOpts {
-    /// Sort by this output key; prefix `-` for descending (e.g. `-created_at`)
-    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    /// Sort by these output keys, most significant first; prefix `-` for
+    /// descending (e.g. `-signed_at,id`); the id always breaks ties
+    #[arg(long, value_name = "FIELD,...", allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// Show at most N rows
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<u32>,
+    /// Skip the first N rows (paging: `--limit 50 --offset 100`)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub offset: Option<u32>,
     /// Show only these output keys, in this order (e.g. `id,name,start`)
     #[arg(long, value_name = "KEY,...", value_delimiter = ',')]
     pub columns: Vec<String>,
@@ -211,8 +220,13 @@ impl ListOpts {
     /// The store's view of the sort and limit.
     pub fn query(&self) -> ListQuery {
         ListQuery {
-            sort: self.sort.as_deref().map(SortKey::parse),
+            sort: self
+                .sort
+                .as_deref()
+                .map(SortKey::parse_list)
+                .unwrap_or_default(),
             limit: self.limit,
+            offset: self.offset,
         }
     }
 }
@@ -499,6 +513,7 @@ pub fn execute(
         Command::Contract(verb) => contract::execute(ctx, verb, out)?,
         Command::Event(verb) => event::execute(ctx, verb, out)?,
         Command::Audit(history::AuditVerb::List(args)) => history::audit_list(ctx, &args, out)?,
+        Command::Report(verb) => reports::execute(ctx, verb, out)?,
         Command::Doctor(_) => admin::doctor(ctx)?,
         Command::Backup(args) => admin::backup(ctx, &args)?,
         // Written by the shell, which owns the program's whole clap tree

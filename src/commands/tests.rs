@@ -311,6 +311,9 @@ macro_rules! on_both_worlds {
 const M: i32 = 0;
 const DENIED: i32 = 4;
 const LOGGED_OUT: i32 = 3;
+/// A filter that could only return nothing (`--mine` for a department
+/// that owns no such record): invalid input, not an empty list.
+const INVALID: i32 = 5;
 
 /// (line, expected status for [management, sales1, support1, logged out]).
 /// "own" means sales1's client 1 (and its contracts 1, 2 and events 1, 3)
@@ -362,7 +365,18 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     ),
     // clients
     ("client list", [M, M, M, LOGGED_OUT]),
-    ("client list --mine --format csv", [M, M, M, LOGGED_OUT]),
+    (
+        "client list --mine --format csv",
+        [INVALID, M, INVALID, LOGGED_OUT],
+    ),
+    (
+        "client list --sales 2 --search kev --offset 1",
+        [M, M, M, LOGGED_OUT],
+    ),
+    (
+        "client list --sales m@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     (
         "client list --sales 3 --sort -full_name --limit 1",
         [M, M, M, LOGGED_OUT],
@@ -408,7 +422,18 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     // contracts
     ("contract list", [M, M, M, LOGGED_OUT]),
     ("contract list --unsigned --unpaid", [M, M, M, LOGGED_OUT]),
-    ("contract list --mine --client 1", [M, M, M, LOGGED_OUT]),
+    (
+        "contract list --mine --client 1",
+        [INVALID, M, INVALID, LOGGED_OUT],
+    ),
+    (
+        "contract list --search kev --from 2020-01-01 --to 2030-12-31 --sort -signed_at,id --offset 1",
+        [M, M, M, LOGGED_OUT],
+    ),
+    (
+        "contract list --sales p1@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     ("contract show 1", [M, M, M, LOGGED_OUT]),
     (
         "contract add --client 1 --total 5000",
@@ -443,7 +468,15 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     // events
     ("event list", [M, M, M, LOGGED_OUT]),
     ("event list --unassigned", [M, M, M, LOGGED_OUT]),
-    ("event list --mine --upcoming", [M, M, M, LOGGED_OUT]),
+    ("event list --mine --upcoming", [INVALID, M, M, LOGGED_OUT]),
+    (
+        "event list --search wedding --from 2020-01-01 --to 2030-12-31 --sort -start,name --limit 2 --offset 1",
+        [M, M, M, LOGGED_OUT],
+    ),
+    (
+        "event list --support s1@x.io",
+        [INVALID, INVALID, INVALID, LOGGED_OUT],
+    ),
     (
         "event list --support p2@x.io --contract 2 --format json",
         [M, M, M, LOGGED_OUT],
@@ -515,6 +548,15 @@ const MATRIX: &[(&str, [i32; 4])] = &[
     ("contract delete 3 --yes", [M, DENIED, DENIED, LOGGED_OUT]),
     ("contract delete 2 --yes", [7, DENIED, DENIED, LOGGED_OUT]),
     ("client delete 1 --yes", [7, DENIED, DENIED, LOGGED_OUT]),
+    // reports: everyone logged in reads
+    ("report pipeline", [M, M, M, LOGGED_OUT]),
+    ("report pipeline --format csv", [M, M, M, LOGGED_OUT]),
+    (
+        "report events --from 2020-01-01 --to 2030-12-31 --format json",
+        [M, M, M, LOGGED_OUT],
+    ),
+    ("report events", [M, M, M, LOGGED_OUT]),
+    ("report due --format json", [M, M, M, LOGGED_OUT]),
     // maintenance and session
     ("doctor", [M, DENIED, DENIED, LOGGED_OUT]),
     ("whoami", [M, M, M, LOGGED_OUT]),
@@ -1037,6 +1079,17 @@ fn every_command_is_named_by_clap_and_keeps_its_format() {
         ("completions zsh", "completions", Format::Table),
         ("man", "man", Format::Table),
         ("version", "version", Format::Table),
+        (
+            "report pipeline --format csv",
+            "report pipeline",
+            Format::Csv,
+        ),
+        (
+            "report events --from 2026-01-01 --format json",
+            "report events",
+            Format::Json,
+        ),
+        ("report due", "report due", Format::Table),
         ("timing on", "timing", Format::Table),
         ("quit", "exit", Format::Table),
     ];

@@ -193,12 +193,22 @@ impl EpicHelper {
         let noun = walk.path.first().copied().unwrap_or_default();
         let (skip, prefix, values): (usize, &str, Vec<String>) = match arg.get_id().as_str() {
             "sort" => {
-                let fields = crate::store::list::sortable(noun);
-                let values = match prefix.strip_prefix('-') {
-                    Some(_) => fields.iter().map(|f| format!("-{f}")).collect(),
-                    None => fields.iter().map(|f| f.to_string()).collect(),
+                // `-signed_at,i`: complete the key after the last comma,
+                // leaving out the fields already given (either direction).
+                let skip = prefix.rfind(',').map_or(0, |i| i + 1);
+                let given: Vec<&str> = prefix[..skip]
+                    .split(',')
+                    .map(|k| k.trim().trim_start_matches(['-', '+']))
+                    .collect();
+                let word = &prefix[skip..];
+                let fields = crate::store::list::sortable(noun)
+                    .into_iter()
+                    .filter(|f| !given.contains(f));
+                let values = match word.strip_prefix('-') {
+                    Some(_) => fields.map(|f| format!("-{f}")).collect(),
+                    None => fields.map(|f| f.to_string()).collect(),
                 };
-                (0, prefix, values)
+                (skip, word, values)
             }
             "columns" => {
                 // `id,na`: complete the key after the last comma, leaving
@@ -225,7 +235,8 @@ impl EpicHelper {
                 (0, prefix, values)
             }
         };
-        let space = arg.get_id() != "columns";
+        // A list of keys may go on after a comma: no space after one.
+        let space = !matches!(arg.get_id().as_str(), "columns" | "sort");
         let offers = values
             .into_iter()
             .filter(|v| v.starts_with(prefix))

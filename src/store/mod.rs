@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use list::{ListQuery, SortKey};
-pub use model::{audit, clients, collaborators, contracts, events, ser_opt_time, ser_time};
+pub use model::{
+    audit, clients, collaborators, contracts, events, reports, ser_opt_time, ser_time,
+};
 
 use crate::domain::{Department, Money};
 use crate::error::{Error, Result};
@@ -185,6 +187,17 @@ pub trait Db {
     fn reassign_events(&mut self, from: i64, to: i64) -> Result<usize>;
     /// How many events this support collaborator has.
     fn count_events_of(&mut self, collaborator_id: i64) -> Result<i64>;
+
+    // --- reports (one query each, sums in cents by the database) ---------
+
+    /// `report pipeline`: per sales collaborator, then the total line.
+    fn report_pipeline(&mut self) -> Result<Vec<reports::PipelineRow>>;
+    /// `report events` of the events starting in `[from, before)` (unix
+    /// seconds): per local month, per support collaborator, then the total.
+    fn report_events(&mut self, from: i64, before: i64) -> Result<Vec<reports::EventsRow>>;
+    /// `report due` at `now` (unix seconds): signed contracts with an
+    /// amount still due, by days since signature, then the total.
+    fn report_due(&mut self, now: i64) -> Result<Vec<reports::DueRow>>;
 
     // --- server-mode sessions (PostgreSQL roles) ------------------------
 

@@ -147,8 +147,9 @@ fn ids(db: &mut dyn Db, noun: Noun, prefix: &str) -> Result<Answer> {
 /// The first `limit` records of `noun` in id order (or `sort`).
 fn first(db: &mut dyn Db, noun: Noun, sort: Option<SortKey>, limit: usize) -> Result<Vec<Found>> {
     let q = ListQuery {
-        sort,
+        sort: sort.into_iter().collect(),
         limit: Some(limit as u32),
+        offset: None,
     };
     let mut found = Vec::new();
     let mut keep = |id: i64, label: &str| {
@@ -190,10 +191,7 @@ fn one(db: &mut dyn Db, noun: Noun, id: i64) -> Result<Found> {
 }
 
 fn emails(db: &mut dyn Db, department: Option<Department>, prefix: &str) -> Result<Answer> {
-    let q = ListQuery {
-        sort: Some(SortKey::parse("email")),
-        limit: Some(LIMIT as u32 + 1),
-    };
+    let q = ListQuery::sorted("email", Some(LIMIT as u32 + 1));
     // The search narrows by substring (indexed or not, the collaborators
     // are few); the prefix is then checked here.
     let search = (!prefix.is_empty()).then_some(prefix);

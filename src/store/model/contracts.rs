@@ -45,6 +45,13 @@ pub struct ContractFilter {
     pub sales_contact_id: Option<i64>,
     /// Only this client's contracts.
     pub client_id: Option<i64>,
+    /// Only contracts whose client's name contains this (case-insensitive;
+    /// `%` and `_` are literal).
+    pub search: Option<String>,
+    /// Only contracts created at or after this unix time.
+    pub created_from: Option<i64>,
+    /// Only contracts created before this unix time.
+    pub created_before: Option<i64>,
 }
 
 /// A contract to create.

@@ -97,4 +97,13 @@ pub struct EventFilter {
     pub starts_after: Option<i64>,
     /// Only events of this contract.
     pub contract_id: Option<i64>,
+    /// Only events of the contracts of clients of this sales contact.
+    pub sales_contact_id: Option<i64>,
+    /// Only events whose name, location or client's name contains this
+    /// (case-insensitive; `%` and `_` are literal).
+    pub search: Option<String>,
+    /// Only events starting at or after this unix time.
+    pub starts_from: Option<i64>,
+    /// Only events starting before this unix time.
+    pub starts_before: Option<i64>,
 }

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod collaborators;
 pub mod contracts;
 pub mod events;
+pub mod reports;
 
 use chrono::{DateTime, Utc};
 

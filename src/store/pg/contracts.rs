@@ -123,6 +123,15 @@ pub fn each(
     if let Some(id) = filter.client_id {
         f.bind("ct.client_id = ?", [Box::new(id) as Value]);
     }
+    if let Some(text) = &filter.search {
+        f.search("cl.full_name ILIKE ? ESCAPE '\\'", text, 1);
+    }
+    if let Some(t) = filter.created_from {
+        f.bind("ct.created_at >= ?", [Box::new(instant(t)) as Value]);
+    }
+    if let Some(t) = filter.created_before {
+        f.bind("ct.created_at < ?", [Box::new(instant(t)) as Value]);
+    }
     let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ct.id")?);
     s.each(&sql, &f.params(), &mut |r| visit(from_row(r)?))
 }

@@ -205,6 +205,20 @@ impl Db for PgDb<'_> {
         events::count_for_support(&mut self.s, collaborator_id)
     }
 
+    fn report_pipeline(&mut self) -> Result<Vec<crate::store::reports::PipelineRow>> {
+        super::reports::pipeline(&mut self.s)
+    }
+    fn report_events(
+        &mut self,
+        from: i64,
+        before: i64,
+    ) -> Result<Vec<crate::store::reports::EventsRow>> {
+        super::reports::events(&mut self.s, from, before)
+    }
+    fn report_due(&mut self, now: i64) -> Result<Vec<crate::store::reports::DueRow>> {
+        super::reports::due(&mut self.s, now)
+    }
+
     fn audit(
         &mut self,
         actor: Option<i64>,

@@ -103,6 +103,23 @@ pub fn each(
     if let Some(id) = filter.contract_id {
         f.bind("ev.contract_id = ?", [Box::new(id) as Value]);
     }
+    if let Some(id) = filter.sales_contact_id {
+        f.bind("cl.sales_contact_id = ?", [Box::new(id) as Value]);
+    }
+    if let Some(text) = &filter.search {
+        f.search(
+            "(ev.name ILIKE ? ESCAPE '\\' OR ev.location ILIKE ? ESCAPE '\\' \
+             OR cl.full_name ILIKE ? ESCAPE '\\')",
+            text,
+            3,
+        );
+    }
+    if let Some(t) = filter.starts_from {
+        f.bind("ev.start_at >= ?", [Box::new(instant(t)) as Value]);
+    }
+    if let Some(t) = filter.starts_before {
+        f.bind("ev.start_at < ?", [Box::new(instant(t)) as Value]);
+    }
     let sql = format!("{SELECT}{}{}", f.sql(), q.tail(SORTABLE, "ev.id")?);
     s.each(&sql, &f.params(), &mut |r| visit(from_row(r)?))
 }

@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("../../../migrations/postgres/001_schema.sql"),
     include_str!("../../../migrations/postgres/002_least_privilege.sql"),
     include_str!("../../../migrations/postgres/003_records_over_time.sql"),
+    include_str!("../../../migrations/postgres/004_reports.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -30,6 +30,7 @@ mod events;
 mod maintenance;
 pub mod migrate;
 mod query;
+mod reports;
 pub mod roles;
 mod session;
 mod sessions;

@@ -115,6 +115,15 @@ pub fn each(
     if let Some(id) = filter.client_id {
         f.bind("ct.client_id = ?", [Value::Integer(id)]);
     }
+    if let Some(text) = &filter.search {
+        f.search("cl.full_name LIKE ? ESCAPE '\\'", text, 1);
+    }
+    if let Some(t) = filter.created_from {
+        f.bind("ct.created_at >= ?", [Value::Integer(t)]);
+    }
+    if let Some(t) = filter.created_before {
+        f.bind("ct.created_at < ?", [Value::Integer(t)]);
+    }
     f.each(c, SELECT, &q.tail(SORTABLE, "ct.id")?, from_row, &mut visit)
 }
 

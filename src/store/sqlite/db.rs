@@ -186,6 +186,20 @@ impl Db for SqliteDb<'_> {
         events::count_for_support(self.c, collaborator_id)
     }
 
+    fn report_pipeline(&mut self) -> Result<Vec<crate::store::reports::PipelineRow>> {
+        super::reports::pipeline(self.c)
+    }
+    fn report_events(
+        &mut self,
+        from: i64,
+        before: i64,
+    ) -> Result<Vec<crate::store::reports::EventsRow>> {
+        super::reports::events(self.c, from, before)
+    }
+    fn report_due(&mut self, now: i64) -> Result<Vec<crate::store::reports::DueRow>> {
+        super::reports::due(self.c, now)
+    }
+
     fn audit(
         &mut self,
         actor: Option<i64>,

@@ -111,6 +111,23 @@ pub fn each(
     if let Some(id) = filter.contract_id {
         f.bind("ev.contract_id = ?", [Value::Integer(id)]);
     }
+    if let Some(id) = filter.sales_contact_id {
+        f.bind("cl.sales_contact_id = ?", [Value::Integer(id)]);
+    }
+    if let Some(text) = &filter.search {
+        f.search(
+            "(ev.name LIKE ? ESCAPE '\\' OR ev.location LIKE ? ESCAPE '\\' \
+             OR cl.full_name LIKE ? ESCAPE '\\')",
+            text,
+            3,
+        );
+    }
+    if let Some(t) = filter.starts_from {
+        f.bind("ev.start_at >= ?", [Value::Integer(t)]);
+    }
+    if let Some(t) = filter.starts_before {
+        f.bind("ev.start_at < ?", [Value::Integer(t)]);
+    }
     f.each(c, SELECT, &q.tail(SORTABLE, "ev.id")?, from_row, &mut visit)
 }
 

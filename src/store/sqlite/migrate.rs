@@ -16,6 +16,7 @@ const STEPS: &[M<'static>] = &[
     M::up(include_str!("../../../schema.sql")).foreign_key_check(),
     M::up(include_str!("../../../migrations/sqlite/002_settings.sql")),
     M::up(include_str!("../../../migrations/sqlite/003_ledger.sql")).foreign_key_check(),
+    M::up(include_str!("../../../migrations/sqlite/004_reports.sql")),
 ];
 
 /// The schema version this binary writes.

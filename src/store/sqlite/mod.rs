@@ -28,6 +28,7 @@ pub mod file;
 mod maintenance;
 pub mod migrate;
 mod query;
+pub mod reports;
 pub mod settings;
 
 pub use db::SqliteDb;
