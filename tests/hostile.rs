@@ -625,10 +625,12 @@ fn names_field(message: &str, field: &str) -> bool {
     m.starts_with(&format!("{field}:"))
 }
 
-/// `client update --phone ""` (or blank) clears the optional field: valid.
+/// `client update --phone ""` or `event update --notes ""` (or blank)
+/// clears the optional field: valid.
 fn clears_optional_field(use_: &Use, case: &Case) -> bool {
-    use_.words.starts_with(&["client", "update"])
-        && (use_.field == "phone" || use_.field == "company")
+    ((use_.words.starts_with(&["client", "update"])
+        && (use_.field == "phone" || use_.field == "company"))
+        || (use_.words.starts_with(&["event", "update"]) && use_.field == "notes"))
         && case
             .values
             .iter()

@@ -319,14 +319,13 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
     })
 }
 
-/// `None` for an empty value (`--notes ""`), which clears an optional
-/// field; anything else, blanks included, goes through the field's parser
-/// (which refuses a value of spaces as a likely mistake).
+/// `None` for an empty (or blank) value (`--notes ""`), which clears an
+/// optional field.
 pub(crate) fn clearable(
     value: &str,
     parse: impl Fn(&str) -> Result<String>,
 ) -> Result<Option<String>> {
-    if value.is_empty() {
+    if value.trim().is_empty() {
         Ok(None)
     } else {
         parse(value).map(Some)
