@@ -17,6 +17,7 @@ mod context;
 pub mod contract;
 pub mod demo;
 pub mod event;
+pub mod import;
 pub mod session;
 
 pub use context::{Actor, Context};

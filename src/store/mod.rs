@@ -121,6 +121,9 @@ pub trait Db {
     fn reassign_clients(&mut self, from: i64, to: i64) -> Result<usize>;
     /// How many clients this sales collaborator has.
     fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64>;
+    /// Which of `emails` a client already has, lowercased (emails are
+    /// ASCII and unique case-insensitively): one look-up for a whole import.
+    fn existing_client_emails(&mut self, emails: &[&str]) -> Result<Vec<String>>;
 
     // --- contracts -----------------------------------------------------
 
