@@ -26,6 +26,9 @@ pub enum Action {
     ClientUpdate,
     /// `client reassign`.
     ClientReassign,
+    /// `client import`: sales for themselves, management for any sales
+    /// contact (checked row by row with [`Grant::require`]).
+    ClientImport,
     /// `contract add`.
     ContractAdd,
     /// `contract update`.
@@ -39,6 +42,8 @@ pub enum Action {
     ContractPay,
     /// `event add`.
     EventAdd,
+    /// `event import`: as `event add`, row by row.
+    EventImport,
     /// `event assign`.
     EventAssign,
     /// `event update`.
@@ -104,6 +109,11 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         "only management may reassign a client to another sales contact",
     ),
     (
+        Action::ClientImport,
+        [All, Own(Client), No],
+        "only sales may import clients (their own), or management (for a sales contact)",
+    ),
+    (
         Action::ContractAdd,
         [All, No, No],
         "only management may create contracts",
@@ -132,6 +142,11 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         Action::EventAdd,
         [No, Own(Client), No],
         "only the client's sales contact may create an event for its contract",
+    ),
+    (
+        Action::EventImport,
+        [No, Own(Client), No],
+        "only the client's sales contact may import events for its contracts",
     ),
     (
         Action::EventAssign,
@@ -256,12 +271,14 @@ mod tests {
             Action::ClientAdd,
             Action::ClientUpdate,
             Action::ClientReassign,
+            Action::ClientImport,
             Action::ContractAdd,
             Action::ContractUpdate,
             Action::ContractAdjust,
             Action::ContractSign,
             Action::ContractPay,
             Action::EventAdd,
+            Action::EventImport,
             Action::EventAssign,
             Action::EventUpdate,
             Action::Maintain,

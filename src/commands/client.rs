@@ -1,4 +1,4 @@
-//! `client add | list | show | update | reassign`.
+//! `client add | list | show | update | reassign | import`.
 
 use std::io::Write;
 
@@ -57,6 +57,9 @@ pub enum Verb {
     },
     /// Update one of your clients (its sales contact)
     Update(UpdateArgs),
+    /// Import clients from a CSV file, all or nothing (sales: as their
+    /// sales contact; management: for the sales contact of each row)
+    Import(super::import::ClientImportArgs),
     /// Give a client to another sales collaborator (management)
     Reassign {
         /// Client id
@@ -158,6 +161,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.client(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Reassign { id, sales, .. } => reassign(ctx, id, &sales),
+        Verb::Import(args) => super::import::clients(ctx, &args),
     }
 }
 

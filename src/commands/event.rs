@@ -1,4 +1,4 @@
-//! `event add | list | show | update | assign`.
+//! `event add | list | show | update | assign | import`.
 
 use std::io::Write;
 
@@ -71,6 +71,9 @@ pub enum Verb {
     },
     /// Update an event (management, or its support contact)
     Update(UpdateArgs),
+    /// Import events of signed contracts from a CSV file, all or nothing
+    /// (the client's sales contact, as `event add`)
+    Import(super::import::EventImportArgs),
     /// Assign a support collaborator to an event (management)
     Assign {
         /// Event id
@@ -200,6 +203,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.event(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Assign { id, support, .. } => assign(ctx, id, &support),
+        Verb::Import(args) => super::import::events(ctx, &args),
     }
 }
 
@@ -229,7 +233,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
     .map_err(first_error)?;
     ctx.write(|tx| {
         let grant = policy::check(Action::EventAdd, tx.actor.department, tx.actor.id)?;
-        let contract = signed_contract(tx, &grant, args.contract)?;
+        let contract = signed_contract(tx.conn, &grant, args.contract)?;
         let id = insert_audited(tx, &event, contract.id)?;
         let row = tx.conn.event(id)?;
         Ok(Output::Created {
@@ -331,11 +335,11 @@ pub(crate) fn validate(
 /// The contract an event may be created for: it exists, `grant` covers
 /// it (the client's sales contact), and it is signed.
 pub(crate) fn signed_contract(
-    tx: &mut Tx<'_>,
+    db: &mut dyn store::Db,
     grant: &policy::Grant,
     contract_id: i64,
 ) -> Result<Contract> {
-    let contract = tx.conn.contract(contract_id)?;
+    let contract = db.contract(contract_id)?;
     grant.require(Some(contract.sales_contact_id))?;
     if !contract.signed {
         return Err(Error::conflict(format!(
