@@ -214,7 +214,7 @@ fn read_sheet(
         for e in errors {
             header.push(1, e);
         }
-        header.into_error("the header is")
+        header.into_error("header")
     })?;
     let width = record.len();
     let mut rows = Vec::new();
@@ -405,25 +405,26 @@ impl Problems {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(self.into_error("nothing was written:"))
+            Err(self.into_error("rows"))
         }
     }
 
-    /// The problems as one error: a summary line, then `FILE:LINE: field:
+    /// The problems (of the `header`, or of the `rows`) as one error: a summary line, then `FILE:LINE: field:
     /// message` lines sorted by line (at most [`SHOWN`]).
     fn into_error(mut self, what: &str) -> Error {
         self.list.sort_by_key(|p| p.line);
         let rows: HashSet<u64> = self.list.iter().map(|p| p.line).collect();
         let n = self.list.len();
-        let mut text = format!(
-            "{what} {n} problem{} in {} row{}",
-            plural(n),
-            rows.len(),
-            plural(rows.len())
-        );
-        if what.starts_with("the header") {
-            text = format!("the header has {n} problem{}", plural(n));
-        }
+        let mut text = if what == "header" {
+            format!("the header has {n} problem{}; nothing was written", plural(n))
+        } else {
+            format!(
+                "{n} problem{} in {} row{}; nothing was written",
+                plural(n),
+                rows.len(),
+                plural(rows.len())
+            )
+        };
         for p in self.list.iter().take(SHOWN) {
             text.push_str(&format!("\n{}:{}: {}", self.file, p.line, p.text));
         }
@@ -677,15 +678,23 @@ fn parse_clients(sheet: &Sheet, problems: &mut Problems, bar: &ProgressBar) -> V
                 super::parse_id(v).map_err(|m| Error::invalid("sales_contact_id", m)),
             )
         });
-        if let Some(c) = &client {
-            let key = c.email.as_str().to_ascii_lowercase();
-            if let Some(first) = seen.get(&key) {
-                errors.push(Error::conflict(format!(
-                    "email: {} is also on line {first}",
-                    c.email.as_str()
-                )));
-            } else {
-                seen.insert(key, line);
+        // Repeats are found on every row whose email is valid, the first
+        // one counted even when another of its fields is bad.
+        let email = sheet.required(row, "email").trim();
+        let email_ok = !errors
+            .iter()
+            .any(|e| matches!(e, Error::Invalid { field, .. } if field == "email"));
+        if email_ok && !email.is_empty() {
+            match seen.entry(email.to_ascii_lowercase()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    errors.push(Error::conflict(format!(
+                        "email: {email} is also on line {}",
+                        first.get()
+                    )));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(line);
+                }
             }
         }
         let failed = !errors.is_empty();
