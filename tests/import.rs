@@ -417,7 +417,10 @@ fn a_long_file_imports_quietly_on_a_pipe_and_caps_its_errors() {
 fn the_commands_are_in_help() {
     let env = Env::new();
     for (args, needle) in [
-        (&["help", "client", "import"][..], "FILE:LINE: field: message"),
+        (
+            &["help", "client", "import"][..],
+            "FILE:LINE: field: message",
+        ),
         (&["help", "client", "import"][..], "--skip-existing"),
         (&["help", "event", "import"][..], "imported unassigned"),
         (&["help", "client"][..], "import"),
@@ -435,14 +438,26 @@ fn a_missing_or_empty_file_is_one_clear_line() {
     env.login("sales1@epic.test");
     let out = env.run(&["client", "import", "nowhere.csv"], "");
     assert_code(&out, 5);
-    assert!(stderr(&out).contains("cannot read nowhere.csv: no such file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read nowhere.csv: no such file"),
+        "{}",
+        stderr(&out)
+    );
     let csv = file(&env, "empty.csv", "");
     let out = env.run(&["client", "import", &csv], "");
     assert_code(&out, 5);
-    assert!(stderr(&out).contains("empty.csv: the file is empty"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("empty.csv: the file is empty"),
+        "{}",
+        stderr(&out)
+    );
     let csv = file(&env, "bytes.csv", "full_name,email\nAnn\u{0}\n");
     std::fs::write(env.root().join(&csv), b"full_name,email\nAnn \xff,a@x.io\n").unwrap();
     let out = env.run(&["client", "import", &csv], "");
     assert_code(&out, 5);
-    assert!(stderr(&out).contains("bytes.csv:2: full_name: is not valid UTF-8"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bytes.csv:2: full_name: is not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
 }

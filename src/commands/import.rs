@@ -196,11 +196,10 @@ fn read_sheet(
     let name = problems.file.clone();
     let read = |reader: &mut csv::Reader<_>, record: &mut csv::ByteRecord| {
         reader.read_byte_record(record).map_err(|e| {
-            let at = e.position().map_or(String::new(), |p| format!(":{}", p.line()));
-            Error::invalid(
-                format!("{name}{at}"),
-                format!("cannot read the file: {e}"),
-            )
+            let at = e
+                .position()
+                .map_or(String::new(), |p| format!(":{}", p.line()));
+            Error::invalid(format!("{name}{at}"), format!("cannot read the file: {e}"))
         })
     };
     if !read(&mut reader, &mut record)? {
@@ -416,7 +415,10 @@ impl Problems {
         let rows: HashSet<u64> = self.list.iter().map(|p| p.line).collect();
         let n = self.list.len();
         let mut text = if what == "header" {
-            format!("the header has {n} problem{}; nothing was written", plural(n))
+            format!(
+                "the header has {n} problem{}; nothing was written",
+                plural(n)
+            )
         } else {
             format!(
                 "{n} problem{} in {} row{}; nothing was written",
@@ -455,7 +457,9 @@ fn plural(n: usize) -> &'static str {
 /// the place it happened.
 fn at_line(file: &str, line: u64, err: Error) -> Error {
     match err {
-        Error::Invalid { field, reason } => Error::invalid(format!("{file}:{line}: {field}"), reason),
+        Error::Invalid { field, reason } => {
+            Error::invalid(format!("{file}:{line}: {field}"), reason)
+        }
         Error::Conflict(m) => Error::conflict(format!("{file}:{line}: {m}")),
         Error::NotFound(m) => Error::NotFound(format!("{file}:{line}: {m}").into()),
         Error::Permission(m) => Error::permission(format!("{m} ({file}:{line})")),
@@ -887,7 +891,14 @@ pub fn events(ctx: &mut Context, args: &EventImportArgs) -> Result<Output> {
     let sheet = read_sheet(
         &args.file,
         event::KEYS,
-        &["contract_id", "name", "start", "end", "location", "attendees"],
+        &[
+            "contract_id",
+            "name",
+            "start",
+            "end",
+            "location",
+            "attendees",
+        ],
         &mut problems,
     )?;
     let bar = progress(sheet.rows.len());
