@@ -182,7 +182,7 @@ fn read_sheet(
     required: &[&'static str],
     problems: &mut Problems,
 ) -> Result<Sheet> {
-    let file = std::fs::File::open(path).map_err(|e| {
+    let data = std::fs::read(path).map_err(|e| {
         Error::invalid(
             "FILE",
             format!("cannot read {}: {}", path.display(), io_reason(&e)),
@@ -191,36 +191,44 @@ fn read_sheet(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        .from_reader(data.as_slice());
+    let mut lines = Lines {
+        data: &data,
+        counted: 0,
+        line: 1,
+    };
     let mut record = csv::ByteRecord::new();
     let name = problems.file.clone();
-    let read = |reader: &mut csv::Reader<_>, record: &mut csv::ByteRecord| {
-        reader.read_byte_record(record).map_err(|e| {
-            let at = e
-                .position()
-                .map_or(String::new(), |p| format!(":{}", p.line()));
-            Error::invalid(format!("{name}{at}"), format!("cannot read the file: {e}"))
-        })
+    // Reads the next record; returns the line it starts on.
+    let mut read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::ByteRecord| {
+        let end = reader.position().byte();
+        match reader.read_byte_record(record) {
+            Ok(true) => Ok(Some(lines.start_after(end))),
+            Ok(false) => Ok(None),
+            Err(e) => Err(Error::invalid(
+                name.clone(),
+                format!("cannot read the file: {e}"),
+            )),
+        }
     };
-    if !read(&mut reader, &mut record)? {
+    let Some(header_line) = read(&mut reader, &mut record)? else {
         return Err(Error::invalid(
             problems.file.clone(),
             "the file is empty; expected a header row of column names",
         ));
-    }
+    };
     let columns = header(&record, keys, required).map_err(|errors| {
         let mut header = Problems::new(&problems.file);
         for e in errors {
-            header.push(1, e);
+            header.push(header_line, e);
         }
         header.into_error("header")
     })?;
     let width = record.len();
     let mut rows = Vec::new();
     let mut count = 0;
-    while read(&mut reader, &mut record)? {
+    while let Some(line) = read(&mut reader, &mut record)? {
         count += 1;
-        let line = record.position().map_or(0, csv::Position::line);
         if record.len() != width {
             problems.push(
                 line,
@@ -255,6 +263,38 @@ fn read_sheet(
         rows,
         count,
     })
+}
+
+/// Physical line numbers of the records the csv crate reads from `data`.
+/// Its own positions are where the previous record ended, before any blank
+/// line it skips and before the `\n` of a CRLF ending, so a record's line
+/// is counted here from where it really starts.
+struct Lines<'a> {
+    data: &'a [u8],
+    /// Bytes whose newlines are counted in `line`.
+    counted: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The line of the record that starts after byte `end` (where the
+    /// previous one ended): past the line endings and blank lines csv skips.
+    fn start_after(&mut self, end: u64) -> u64 {
+        let len = self.data.len();
+        let mut start = usize::try_from(end).map_or(len, |e| e.min(len));
+        while start < len && matches!(self.data[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.counted {
+            let newlines = self.data[self.counted..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.counted = start;
+        }
+        self.line
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -1032,4 +1072,154 @@ fn check_contracts(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(
+        text: &str,
+        keys: &[&'static str],
+        required: &[&'static str],
+    ) -> (Result<Sheet>, Problems) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut problems = Problems::new("f.csv");
+        let sheet = read_sheet(&path, keys, required, &mut problems);
+        (sheet, problems)
+    }
+
+    #[test]
+    fn rows_know_their_physical_line_across_quoted_newlines() {
+        let (sheet, problems) = read(
+            "name,notes\na,\"one\ntwo\nthree\"\nb,\n\nc,x\nd\n",
+            &["name", "notes"],
+            &["name"],
+        );
+        let sheet = sheet.unwrap();
+        let lines: Vec<u64> = sheet.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 5, 7]);
+        assert_eq!(sheet.count, 4);
+        assert_eq!(problems.list.len(), 1);
+        assert_eq!(problems.list[0].line, 8);
+        assert_eq!(problems.list[0].text, "row: has 1 cells; the header has 2");
+        assert_eq!(sheet.get(&sheet.rows[1], "notes"), None);
+        assert_eq!(sheet.get(&sheet.rows[0], "notes"), Some("one\ntwo\nthree"));
+        // Windows line endings, a byte-order mark, no final newline.
+        let (sheet, _) = read(
+            "\u{feff}name,notes\r\na,1\r\n\r\nb,\"x\r\ny\"\r\nc,3",
+            &["name", "notes"],
+            &["name"],
+        );
+        let lines: Vec<u64> = sheet.unwrap().rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 6]);
+    }
+
+    #[test]
+    fn the_header_must_use_known_keys_once_with_the_required_ones() {
+        let (sheet, _) = read(
+            "\u{feff}name,bogus,name\nx,y,z\n",
+            &["name", "notes"],
+            &["notes"],
+        );
+        let err = sheet.err().unwrap().to_string();
+        assert!(err.starts_with("f.csv: the header has 3 problems"), "{err}");
+        assert!(
+            err.contains("f.csv:1: header: unknown column 'bogus'; valid columns: name, notes")
+        );
+        assert!(err.contains("f.csv:1: header: column 'name' appears twice"));
+        assert!(err.contains("f.csv:1: header: missing column 'notes' (required)"));
+        let (sheet, _) = read("", &["name"], &[]);
+        assert!(
+            sheet
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("the file is empty")
+        );
+    }
+
+    #[test]
+    fn a_neutralised_formula_reads_back_as_written() {
+        let (sheet, _) = read("name\n'=1+1\n'Quoted\n", &["name"], &[]);
+        let sheet = sheet.unwrap();
+        assert_eq!(sheet.get(&sheet.rows[0], "name"), Some("=1+1"));
+        assert_eq!(sheet.get(&sheet.rows[1], "name"), Some("'Quoted"));
+    }
+
+    #[test]
+    fn problems_are_sorted_capped_and_give_one_exit_status() {
+        let mut p = Problems::new("f.csv");
+        for line in (2..=(SHOWN as u64 + 11)).rev() {
+            p.push(line, Error::conflict(format!("email: dup {line}")));
+        }
+        let err = p.clone().into_error("rows");
+        assert_eq!(err.exit_code().code(), 7);
+        let text = err.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "f.csv: 110 problems in 110 rows; nothing was written"
+        );
+        assert_eq!(lines[1], "f.csv:2: email: dup 2");
+        assert_eq!(lines.len(), SHOWN + 2);
+        assert_eq!(lines[SHOWN + 1], "... and 10 more");
+        // Mixed kinds: invalid input.
+        p.push(3, Error::invalid("phone", "too short"));
+        assert_eq!(p.into_error("rows").exit_code().code(), 5);
+        let mut p = Problems::new("f.csv");
+        p.push_about(4, "contract_id", Kind::Permission, "permission denied: no");
+        let err = p.into_result().unwrap_err();
+        assert_eq!(err.exit_code().code(), 4);
+        assert!(
+            err.to_string()
+                .contains("f.csv:4: contract_id: permission denied: no")
+        );
+        assert!(Problems::new("f.csv").into_result().is_ok());
+    }
+
+    #[test]
+    fn an_insert_error_names_its_line() {
+        let e = at_line("f.csv", 9, Error::invalid("email", "already used"));
+        assert_eq!(e.to_string(), "f.csv:9: email: already used");
+        let e = at_line("f.csv", 9, Error::conflict("email: already used"));
+        assert_eq!(e.to_string(), "f.csv:9: email: already used");
+    }
+
+    #[test]
+    fn the_summary_says_what_happened() {
+        let s = |ids: Vec<i64>, skipped, dry_run| Summary {
+            entity: "client",
+            file: "f.csv".into(),
+            rows: 3,
+            ids,
+            skipped,
+            dry_run,
+        };
+        let text = |o: Output| match o {
+            Output::Message(m) => m,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            text(s(vec![1, 2], Some(1), false).output(Format::Table)),
+            "Imported 2 clients (1 existing skipped)."
+        );
+        assert_eq!(
+            text(s(vec![], None, true).output(Format::Table)),
+            "Checked 3 clients: nothing written (--dry-run)."
+        );
+        assert_eq!(
+            text(s(vec![7], None, false).output(Format::Table)),
+            "Imported 1 client."
+        );
+        let Output::Record(r) = s(vec![4, 5], None, false).output(Format::Json) else {
+            panic!()
+        };
+        assert_eq!(
+            (r["imported"].as_i64(), r["first_id"].as_i64()),
+            (Some(2), Some(4))
+        );
+    }
 }
