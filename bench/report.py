@@ -172,6 +172,11 @@ checks the permission.
 Target: ≤ 15 MB.
 """)
 
+# The client import section is bench/import.sh's: keep it as it is.
+m = re.search(r"<!-- bench/import.sh: begin -->.*?<!-- bench/import.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None
+if m:
+    print(m.group(0))
+
 # The server-mode section is bench/pg.sh's: keep it as it is.
 m = re.search(r"<!-- bench/pg.sh: begin -->.*?<!-- bench/pg.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None
 if m:
