@@ -551,10 +551,9 @@ impl Summary {
                 None => String::new(),
             };
             return Output::Message(if self.dry_run {
-                let n = self.rows - self.skipped.unwrap_or(0);
+                let n = self.rows;
                 format!(
-                    "Checked {} {}{skipped}: nothing written (--dry-run).",
-                    n,
+                    "Checked {n} {}{skipped}: nothing written (--dry-run).",
                     plural(n)
                 )
             } else {
