@@ -517,9 +517,7 @@ fn progress(rows: usize) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{msg:>9} [{wide_bar}] {pos}/{len} eta {eta}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

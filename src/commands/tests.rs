@@ -603,8 +603,10 @@ fn the_database_alone_refuses_what_the_matrix_forbids() {
     };
     let (mut cases, mut by_privilege) = (0, 0);
     for (line, expected) in matrix_rows() {
-        // A dry run writes nothing whoever runs it: only epic refuses it.
-        if line.contains("--dry-run") {
+        // Lines that only read are refused by epic alone: a dry run writes
+        // nothing whoever runs it, and `doctor` reads what, since migration
+        // 3, every role may read (the history of records included).
+        if line.contains("--dry-run") || line == "doctor" {
             continue;
         }
         let line = line.as_str();
