@@ -141,7 +141,7 @@ fn the_verbs_of_a_noun_complete_with_their_aliases() {
         complete("client "),
         (
             7,
-            ["add", "list", "ls", "reassign", "show", "update"]
+            ["add", "import", "list", "ls", "reassign", "show", "update"]
                 .map(String::from)
                 .to_vec()
         )
@@ -454,7 +454,7 @@ fn the_hint_shows_the_required_flags_left() {
     assert_eq!(hint("client show ").as_deref(), Some("<ID>"));
     assert_eq!(
         hint("client ").as_deref(),
-        Some("<add|list|show|update|reassign>")
+        Some("<add|list|show|update|reassign|import>")
     );
     assert_eq!(
         hint("event list --format ").as_deref(),

@@ -93,7 +93,7 @@ fn a_session_at_the_keyboard() {
     keys(&mut p, "client ");
     keys(&mut p, "\t");
     keys(&mut p, "\t");
-    p.exp_regex(r"add\s+list\s+ls\s+reassign\s+show\s+update")
+    p.exp_regex(r"add\s+import\s+list\s+ls\s+reassign\s+show\s+update")
         .unwrap();
     // The line is redrawn under the list; wait for it so that the prompt
     // expected next is the one after Ctrl-C (keys typed before rustyline

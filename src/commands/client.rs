@@ -57,9 +57,6 @@ pub enum Verb {
     },
     /// Update one of your clients (its sales contact)
     Update(UpdateArgs),
-    /// Import clients from a CSV file, all or nothing (sales: as their
-    /// sales contact; management: for the sales contact of each row)
-    Import(super::import::ClientImportArgs),
     /// Give a client to another sales collaborator (management)
     Reassign {
         /// Client id
@@ -72,6 +69,9 @@ pub enum Verb {
         #[allow(missing_docs)]
         opts: ShowOpts,
     },
+    /// Import clients from a CSV file, all or nothing (sales: as their
+    /// sales contact; management: for the sales contact of each row)
+    Import(super::import::ClientImportArgs),
 }
 
 /// Arguments of `client add`.

@@ -71,9 +71,6 @@ pub enum Verb {
     },
     /// Update an event (management, or its support contact)
     Update(UpdateArgs),
-    /// Import events of signed contracts from a CSV file, all or nothing
-    /// (the client's sales contact, as `event add`)
-    Import(super::import::EventImportArgs),
     /// Assign a support collaborator to an event (management)
     Assign {
         /// Event id
@@ -86,6 +83,9 @@ pub enum Verb {
         #[allow(missing_docs)]
         opts: ShowOpts,
     },
+    /// Import events of signed contracts from a CSV file, all or nothing
+    /// (the client's sales contact, as `event add`)
+    Import(super::import::EventImportArgs),
 }
 
 /// Arguments of `event add`.
