@@ -257,6 +257,26 @@ on_both! {
             assert!(err.contains(needle), "{needle} in:\n{err}");
         }
         assert_eq!(clients(&env), 3);
+        // Beside an id, the name (as exported) must be that collaborator's;
+        // the last contact may not precede the first.
+        let csv = file(
+            &env,
+            "e.csv",
+            &format!(
+                "full_name,email,sales_contact_id,sales_contact,created_at,updated_at\n\
+                 Wrong Name,w@x.io,{sales2},Bill Boquet,,\n\
+                 Right Name,r@x.io,{sales2},Sam Sales,2021-04-18,2021-04-17\n"
+            ),
+        );
+        let out = env.run(&["client", "import", &csv], "");
+        assert_code(&out, 5);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("e.csv:2: sales_contact: 'Bill Boquet' is not collaborator {sales2}")),
+            "{err}"
+        );
+        assert!(err.contains("e.csv:3: updated_at: is before created_at"), "{err}");
+        assert_eq!(clients(&env), 3);
     }
 
     fn sales_import_only_their_own_clients_and_support_none(backend) {
@@ -342,6 +362,10 @@ on_both! {
                 "{header}{signed},Wedding,2027-06-04 13:00,2027-06-05 02:00,Paris,75,\"DJ at 11PM\nby the river\",\n"
             ),
         );
+        let out = env.run(&["event", "import", &csv, "--dry-run"], "");
+        assert_ok(&out);
+        assert_eq!(stdout(&out).trim(), "Checked 1 event: nothing written (--dry-run).");
+        assert_eq!(env.sql_i64("SELECT count(*) FROM events"), 0);
         let json = env.json(&["event", "import", &csv, "--format", "json"]);
         assert_eq!(json["imported"], 1);
         let id = json["first_id"].as_i64().unwrap().to_string();
