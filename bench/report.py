@@ -174,8 +174,12 @@ Target: ≤ 15 MB.
 
 # The reports' section is bench/reports.sh's: keep it as it is.
 m = re.search(r"<!-- bench/reports.sh: begin -->.*?<!-- bench/reports.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None
+# The client import section is bench/import.sh's: keep it as it is.
+m2 = re.search(r"<!-- bench/import.sh: begin -->.*?<!-- bench/import.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None
 if m:
     print(m.group(0))
+if m2:
+    print(m2.group(0))
 
 # The server-mode section is bench/pg.sh's: keep it as it is.
 m = re.search(r"<!-- bench/pg.sh: begin -->.*?<!-- bench/pg.sh: end -->\n?", open("BENCHMARKS.md").read(), re.S) if os.path.exists("BENCHMARKS.md") else None

@@ -28,6 +28,9 @@ pub enum Action {
     ClientUpdate,
     /// `client reassign`.
     ClientReassign,
+    /// `client import`: sales for themselves, management for any sales
+    /// contact (checked row by row with [`Grant::require`]).
+    ClientImport,
     /// `contract add`.
     ContractAdd,
     /// `contract update`.
@@ -41,6 +44,8 @@ pub enum Action {
     ContractPay,
     /// `event add`.
     EventAdd,
+    /// `event import`: as `event add`, row by row.
+    EventImport,
     /// `event assign`.
     EventAssign,
     /// `event update`.
@@ -115,6 +120,11 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         "only management may reassign a client to another sales contact",
     ),
     (
+        Action::ClientImport,
+        [All, Own(Client), No],
+        "only sales may import clients (their own), or management (for a sales contact)",
+    ),
+    (
         Action::ContractAdd,
         [All, No, No],
         "only management may create contracts",
@@ -143,6 +153,11 @@ pub const MATRIX: &[(Action, [Rule; 3], &str)] = &[
         Action::EventAdd,
         [No, Own(Client), No],
         "only the client's sales contact may create an event for its contract",
+    ),
+    (
+        Action::EventImport,
+        [No, Own(Client), No],
+        "only the client's sales contact may import events for its contracts",
     ),
     (
         Action::EventAssign,
@@ -278,12 +293,14 @@ mod tests {
             Action::ClientAdd,
             Action::ClientUpdate,
             Action::ClientReassign,
+            Action::ClientImport,
             Action::ContractAdd,
             Action::ContractUpdate,
             Action::ContractAdjust,
             Action::ContractSign,
             Action::ContractPay,
             Action::EventAdd,
+            Action::EventImport,
             Action::EventAssign,
             Action::EventUpdate,
             Action::RecordDelete,

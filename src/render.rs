@@ -48,6 +48,7 @@ pub fn cells<T: Tabular>(row: &T, keys: &[&str]) -> Vec<String> {
 
 mod cells;
 mod csv_cell;
+pub use csv_cell::undo_neutralised;
 mod csv_row;
 mod expanded;
 mod grid;

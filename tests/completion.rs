@@ -142,7 +142,8 @@ fn the_verbs_of_a_noun_complete_with_their_aliases() {
         (
             7,
             [
-                "add", "delete", "history", "list", "ls", "reassign", "rm", "show", "update"
+                "add", "delete", "history", "import", "list", "ls", "reassign", "rm", "show",
+                "update"
             ]
             .map(String::from)
             .to_vec()
@@ -469,7 +470,7 @@ fn the_hint_shows_the_required_flags_left() {
     assert_eq!(hint("client show ").as_deref(), Some("<ID>"));
     assert_eq!(
         hint("client ").as_deref(),
-        Some("<add|list|show|update|reassign|history|delete>")
+        Some("<add|list|show|update|reassign|history|delete|import>")
     );
     assert_eq!(
         hint("event list --format ").as_deref(),

@@ -1,10 +1,13 @@
-//! `client add | list | show | update | reassign | history | delete`.
+//! `client add | list | show | update | reassign | history | delete | import`.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
+use serde_json::json;
 
+use super::context::Tx;
 use super::history::{self, HistoryOpts};
+use super::import::{first_error, keep};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{COMPANY_MAX, NAME_MAX};
 use crate::domain::{Department, Email, Phone, Text};
@@ -84,6 +87,9 @@ pub enum Verb {
     /// client's last values.
     #[command(visible_alias = "rm")]
     Delete(DeleteArgs),
+    /// Import clients from a CSV file, all or nothing (sales: as their
+    /// sales contact; management: for the sales contact of each row)
+    Import(super::import::ClientImportArgs),
 }
 
 /// Deleting a client: refused while contracts depend on it.
@@ -216,40 +222,120 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             })
         }
         Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
+        Verb::Import(args) => super::import::clients(ctx, &args),
     }
 }
 
 fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
-    let name = Text::parse("name", &args.name, NAME_MAX)?;
-    let email = Email::parse("email", &args.email)?;
-    let phone = args
-        .phone
-        .as_deref()
-        .map(|p| Phone::parse("phone", p))
-        .transpose()?;
-    let company = args
-        .company
-        .as_deref()
-        .map(|c| Text::parse("company", c, COMPANY_MAX))
-        .transpose()?;
+    let client = validate(
+        &ADD_LABELS,
+        &args.name,
+        &args.email,
+        args.phone.as_deref(),
+        args.company.as_deref(),
+    )
+    .map_err(first_error)?;
     ctx.write(|tx| {
         policy::check(Action::ClientAdd, tx.actor.department, tx.actor.id)?;
-        let id = tx.conn.insert_client(&clients::NewClient {
-            full_name: name.as_str(),
-            email: email.as_str(),
-            phone: phone.as_ref().map(Phone::as_str),
-            company_name: company.as_ref().map(Text::as_str),
-            sales_contact_id: tx.actor.id,
-            created_at: None,
-            updated_at: None,
-        })?;
+        let id = insert_audited(tx, &client, tx.actor.id, None, None)?;
         let row = tx.conn.client(id)?;
-        tx.audit("create", "client", id, history::detail(None, Some(&row)))?;
         Ok(Output::Created {
             id,
             record: record(&row),
         })
     })
+}
+
+/// What the errors of [`validate`] call each field: `client add`'s flags,
+/// or `client import`'s columns.
+pub(crate) struct Labels {
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub company: &'static str,
+}
+
+const ADD_LABELS: Labels = Labels {
+    name: "name",
+    email: "email",
+    phone: "phone",
+    company: "company",
+};
+
+/// A new client's fields, each checked by its domain type.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidClient {
+    pub name: Text,
+    pub email: Email,
+    pub phone: Option<Phone>,
+    pub company: Option<Text>,
+}
+
+/// Checks a new client's fields, the one set of rules `client add` and
+/// `client import` share: every bad field's error, in field order.
+pub(crate) fn validate(
+    labels: &Labels,
+    name: &str,
+    email: &str,
+    phone: Option<&str>,
+    company: Option<&str>,
+) -> std::result::Result<ValidClient, Vec<Error>> {
+    let mut errors = Vec::new();
+    let name = keep(&mut errors, Text::parse(labels.name, name, NAME_MAX));
+    let email = keep(&mut errors, Email::parse(labels.email, email));
+    let phone = phone.and_then(|p| keep(&mut errors, Phone::parse(labels.phone, p)));
+    let company =
+        company.and_then(|c| keep(&mut errors, Text::parse(labels.company, c, COMPANY_MAX)));
+    match (name, email) {
+        (Some(name), Some(email)) if errors.is_empty() => Ok(ValidClient {
+            name,
+            email,
+            phone,
+            company,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Inserts a checked client and its audit row, the one way `client add`
+/// and `client import` create a client. The permission check is the
+/// caller's; `created_at` / `updated_at` default to now.
+pub(crate) fn insert_audited(
+    tx: &mut Tx<'_>,
+    client: &ValidClient,
+    sales_contact_id: i64,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+) -> Result<i64> {
+    let id = tx.conn.insert_client(&clients::NewClient {
+        full_name: client.name.as_str(),
+        email: client.email.as_str(),
+        phone: client.phone.as_ref().map(Phone::as_str),
+        company_name: client.company.as_ref().map(Text::as_str),
+        sales_contact_id,
+        created_at,
+        updated_at,
+    })?;
+    let time = |t: Option<i64>| {
+        t.map_or(serde_json::Value::Null, |t| {
+            json!(crate::domain::when::to_rfc3339_local(
+                crate::store::instant(t)
+            ))
+        })
+    };
+    let detail = history::created(&[
+        ("full_name", json!(client.name.as_str())),
+        ("email", json!(client.email.as_str())),
+        ("phone", json!(client.phone.as_ref().map(Phone::as_str))),
+        (
+            "company_name",
+            json!(client.company.as_ref().map(Text::as_str)),
+        ),
+        ("created_at", time(created_at)),
+        ("sales_contact_id", json!(sales_contact_id)),
+    ]);
+    tx.audit("create", "client", id, detail)?;
+    Ok(id)
 }
 
 fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {

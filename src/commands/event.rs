@@ -1,16 +1,20 @@
-//! `event add | list | show | update | assign | history | delete`.
+//! `event add | list | show | update | assign | history | delete | import`.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
+use serde_json::json;
 
+use super::context::Tx;
 use super::history::{self, HistoryOpts};
+use super::import::{first_error, keep};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
 use crate::render::{Output, record};
+use crate::store::contracts::Contract;
 use crate::store::{self, events};
 
 /// Output keys of an event (SPEC.md "Output contract").
@@ -46,7 +50,7 @@ const TABLE_KEYS: &[&str] = &[
 
 /// Attendee counts the database accepts.
 fn attendees() -> clap::builder::RangedI64ValueParser<i64> {
-    clap::value_parser!(i64).range(0..=1_000_000)
+    clap::value_parser!(i64).range(0..=ATTENDEES_MAX)
 }
 
 /// The verbs of `event`.
@@ -98,6 +102,9 @@ pub enum Verb {
     /// (required in scripts). The audit log keeps its last values.
     #[command(visible_alias = "rm")]
     Delete(DeleteArgs),
+    /// Import events of signed contracts from a CSV file, all or nothing
+    /// (the client's sales contact, as `event add`)
+    Import(super::import::EventImportArgs),
 }
 
 /// Deleting an event: nothing depends on one.
@@ -266,54 +273,183 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             })
         }
         Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
+        Verb::Import(args) => super::import::events(ctx, &args),
     }
 }
 
 fn end_after_start(start: i64, end: i64) -> Result<()> {
+    end_after_start_as("--end", start, end)
+}
+
+fn end_after_start_as(field: &'static str, start: i64, end: i64) -> Result<()> {
     if end <= start {
-        return Err(Error::invalid("--end", "must be after the start"));
+        return Err(Error::invalid(field, "must be after the start"));
     }
     Ok(())
 }
 
 fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
-    let name = Text::parse("--name", &args.name, NAME_MAX)?;
-    let start = when::parse_when("--start", &args.start)?.timestamp();
-    let end = when::parse_when("--end", &args.end)?.timestamp();
-    end_after_start(start, end)?;
-    let location = Text::parse("--location", &args.location, LOCATION_MAX)?;
-    let notes = args
-        .notes
-        .as_deref()
-        .map(|n| Text::parse_multiline("--notes", n, NOTES_MAX))
-        .transpose()?;
+    let event = validate(
+        &ADD_LABELS,
+        &Fields {
+            name: &args.name,
+            start: &args.start,
+            end: &args.end,
+            location: &args.location,
+            attendees: args.attendees,
+            notes: args.notes.as_deref(),
+        },
+    )
+    .map_err(first_error)?;
     ctx.write(|tx| {
         let grant = policy::check(Action::EventAdd, tx.actor.department, tx.actor.id)?;
-        let contract = tx.conn.contract(args.contract)?;
-        grant.require(Some(contract.sales_contact_id))?;
-        if !contract.signed {
-            return Err(Error::conflict(format!(
-                "contract {} is not signed yet; an event needs a signed contract",
-                contract.id
-            )));
-        }
-        let id = tx.conn.insert_event(&events::NewEvent {
-            contract_id: contract.id,
-            name: name.as_str(),
-            start,
-            end,
-            location: location.as_str(),
-            attendees: args.attendees,
-            notes: notes.as_ref().map(Text::as_str),
-            support_contact_id: None,
-        })?;
+        let contract = signed_contract(tx.conn, &grant, args.contract)?;
+        let id = insert_audited(tx, &event, contract.id)?;
         let row = tx.conn.event(id)?;
-        tx.audit("create", "event", id, history::detail(None, Some(&row)))?;
         Ok(Output::Created {
             id,
             record: record(&row),
         })
     })
+}
+
+/// What the errors of [`validate`] call each field: `event add`'s flags,
+/// or `event import`'s columns.
+pub(crate) struct Labels {
+    pub name: &'static str,
+    pub start: &'static str,
+    pub end: &'static str,
+    pub location: &'static str,
+    pub attendees: &'static str,
+    pub notes: &'static str,
+}
+
+const ADD_LABELS: Labels = Labels {
+    name: "--name",
+    start: "--start",
+    end: "--end",
+    location: "--location",
+    attendees: "--attendees",
+    notes: "--notes",
+};
+
+/// A new event's fields as typed (the attendee count already a number in
+/// `0..=ATTENDEES_MAX`).
+pub(crate) struct Fields<'a> {
+    pub name: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+    pub location: &'a str,
+    pub attendees: i64,
+    pub notes: Option<&'a str>,
+}
+
+/// The most attendees an event may have.
+pub(crate) const ATTENDEES_MAX: i64 = 1_000_000;
+
+/// A new event's fields, each checked by its domain type.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidEvent {
+    pub name: Text,
+    pub start: i64,
+    pub end: i64,
+    pub location: Text,
+    pub attendees: i64,
+    pub notes: Option<Text>,
+}
+
+/// Checks a new event's fields, the one set of rules `event add` and
+/// `event import` share: every bad field's error, in field order.
+pub(crate) fn validate(
+    labels: &Labels,
+    f: &Fields<'_>,
+) -> std::result::Result<ValidEvent, Vec<Error>> {
+    let mut errors = Vec::new();
+    let name = keep(&mut errors, Text::parse(labels.name, f.name, NAME_MAX));
+    let start = keep(&mut errors, when::parse_when(labels.start, f.start)).map(|t| t.timestamp());
+    let end = keep(&mut errors, when::parse_when(labels.end, f.end)).map(|t| t.timestamp());
+    if let (Some(start), Some(end)) = (start, end) {
+        keep(&mut errors, end_after_start_as(labels.end, start, end));
+    }
+    let location = keep(
+        &mut errors,
+        Text::parse(labels.location, f.location, LOCATION_MAX),
+    );
+    if !(0..=ATTENDEES_MAX).contains(&f.attendees) {
+        errors.push(Error::invalid(
+            labels.attendees,
+            format!("{} is not within 0..={ATTENDEES_MAX}", f.attendees),
+        ));
+    }
+    let notes = f.notes.and_then(|n| {
+        keep(
+            &mut errors,
+            Text::parse_multiline(labels.notes, n, NOTES_MAX),
+        )
+    });
+    match (name, start, end, location) {
+        (Some(name), Some(start), Some(end), Some(location)) if errors.is_empty() => {
+            Ok(ValidEvent {
+                name,
+                start,
+                end,
+                location,
+                attendees: f.attendees,
+                notes,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// The contract an event may be created for: it exists, `grant` covers
+/// it (the client's sales contact), and it is signed.
+pub(crate) fn signed_contract(
+    db: &mut dyn store::Db,
+    grant: &policy::Grant,
+    contract_id: i64,
+) -> Result<Contract> {
+    let contract = db.contract(contract_id)?;
+    grant.require(Some(contract.sales_contact_id))?;
+    if !contract.signed {
+        return Err(Error::conflict(format!(
+            "contract {} is not signed yet; an event needs a signed contract",
+            contract.id
+        )));
+    }
+    Ok(contract)
+}
+
+/// Inserts a checked event (unassigned) and its audit row, the one way
+/// `event add` and `event import` create an event. The permission and
+/// contract checks are the caller's ([`signed_contract`]).
+pub(crate) fn insert_audited(tx: &mut Tx<'_>, event: &ValidEvent, contract_id: i64) -> Result<i64> {
+    let id = tx.conn.insert_event(&events::NewEvent {
+        contract_id,
+        name: event.name.as_str(),
+        start: event.start,
+        end: event.end,
+        location: event.location.as_str(),
+        attendees: event.attendees,
+        notes: event.notes.as_ref().map(Text::as_str),
+        support_contact_id: None,
+    })?;
+    let time = |t: i64| {
+        json!(crate::domain::when::to_rfc3339_local(
+            crate::store::instant(t)
+        ))
+    };
+    let detail = history::created(&[
+        ("contract_id", json!(contract_id)),
+        ("name", json!(event.name.as_str())),
+        ("start", time(event.start)),
+        ("end", time(event.end)),
+        ("location", json!(event.location.as_str())),
+        ("attendees", json!(event.attendees)),
+        ("notes", json!(event.notes.as_ref().map(Text::as_str))),
+    ]);
+    tx.audit("create", "event", id, detail)?;
+    Ok(id)
 }
 
 fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {

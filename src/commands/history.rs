@@ -82,6 +82,18 @@ pub fn detail<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Value {
     json!({ "changes": changes(before, after) })
 }
 
+/// The audit detail of a creation from the values stored (absent ones left
+/// out), in the order given: what an import writes without reading each
+/// new row back.
+pub fn created(fields: &[(&str, Value)]) -> Value {
+    let changes: Vec<Value> = fields
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(field, new)| json!({"field": field, "old": Value::Null, "new": new}))
+        .collect();
+    json!({ "changes": changes })
+}
+
 /// Adds to a detail the change of a field that is not one of the record's
 /// keys (`updated_at` for `--contacted`), or of a secret (`new` only:
 /// `"changed"`).

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod event;
 mod finding;
 pub mod history;
+pub mod import;
 pub mod reports;
 pub mod session;
 

@@ -46,6 +46,19 @@ pub fn text(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Undoes [`text`]'s neutralising, for `import`: a cell that starts with
+/// `'` and then a formula character got its `'` from an export, and loses
+/// it. A value that itself began with `'=` (or `'+`, `'-`, `'@`, `'` and a
+/// tab) cannot be told apart from a neutralised one, and loses its quote
+/// too: such values are refused by no validator but exist in no real data
+/// we know of.
+pub fn undo_neutralised(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => s,
+    }
+}
+
 /// Printable ASCII, newlines and tabs only: nothing to escape. A plain
 /// loop, which stays fast in debug builds too.
 fn plain(s: &str) -> bool {
@@ -94,6 +107,24 @@ mod tests {
             ("+ 1", "'+ 1"),
         ] {
             assert_eq!(text(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn neutralised_cells_read_back_as_written() {
+        for input in [
+            "=HYPERLINK(\"http://evil/\")",
+            "+cmd|' /C calc'!A0",
+            "-Kevin",
+            "@SUM(A1:A9)",
+            "\t=1+1",
+            "-12.50",
+            "+678 123 456 78",
+            "Kevin Casey",
+            "'quoted'",
+            "",
+        ] {
+            assert_eq!(undo_neutralised(&text(input)), input, "{input:?}");
         }
     }
 

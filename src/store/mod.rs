@@ -126,6 +126,9 @@ pub trait Db {
     fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64>;
     /// Deletes a client (a conflict while contracts point to it).
     fn delete_client(&mut self, id: i64) -> Result<()>;
+    /// Which of `emails` a client already has, lowercased (emails are
+    /// ASCII and unique case-insensitively): one look-up for a whole import.
+    fn existing_client_emails(&mut self, emails: &[&str]) -> Result<Vec<String>>;
 
     // --- contracts -----------------------------------------------------
 

@@ -165,3 +165,19 @@ pub fn delete(s: &mut Session<'_>, id: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Which of `emails` a client already has, lowercased: one query per
+/// 10,000 emails on the `lower(email)` unique index.
+pub fn existing_emails(s: &mut Session<'_>, emails: &[&str]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in emails.chunks(10_000) {
+        let lower: Vec<String> = chunk.iter().map(|e| e.to_ascii_lowercase()).collect();
+        for row in s.query(
+            "SELECT lower(email) FROM clients WHERE lower(email) = ANY($1::text[])",
+            &[&lower],
+        )? {
+            found.push(col(&row, 0)?);
+        }
+    }
+    Ok(found)
+}

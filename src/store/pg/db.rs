@@ -126,6 +126,9 @@ impl Db for PgDb<'_> {
     fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64> {
         clients::count_for_sales(&mut self.s, collaborator_id)
     }
+    fn existing_client_emails(&mut self, emails: &[&str]) -> Result<Vec<String>> {
+        clients::existing_emails(&mut self.s, emails)
+    }
 
     fn insert_contract(&mut self, new: &NewContract) -> Result<i64> {
         contracts::insert(&mut self.s, new)

@@ -172,3 +172,19 @@ pub fn delete(c: &Connection, id: i64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Which of `emails` a client already has, lowercased. One cached
+/// statement on the NOCASE unique index, run once per email.
+pub fn existing_emails(c: &Connection, emails: &[&str]) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT lower(email) FROM clients WHERE email = ?1")?;
+    let mut found = Vec::new();
+    for email in emails {
+        if let Some(e) = stmt
+            .query_row([email], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            found.push(e);
+        }
+    }
+    Ok(found)
+}

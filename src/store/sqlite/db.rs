@@ -107,6 +107,9 @@ impl Db for SqliteDb<'_> {
     fn count_clients_of(&mut self, collaborator_id: i64) -> Result<i64> {
         clients::count_for_sales(self.c, collaborator_id)
     }
+    fn existing_client_emails(&mut self, emails: &[&str]) -> Result<Vec<String>> {
+        clients::existing_emails(self.c, emails)
+    }
 
     fn insert_contract(&mut self, new: &NewContract) -> Result<i64> {
         contracts::insert(self.c, new)
