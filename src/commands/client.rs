@@ -323,7 +323,7 @@ pub(crate) fn insert_audited(
             ))
         })
     };
-    let detail = history::created(&[
+    let detail = history::created([
         ("full_name", json!(client.name.as_str())),
         ("email", json!(client.email.as_str())),
         ("phone", json!(client.phone.as_ref().map(Phone::as_str))),

@@ -195,8 +195,8 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
                 password_hash: &hash,
             })?;
         let row = tx.conn.collaborator(id)?;
-        let mut detail = history::detail(None, Some(&row));
-        history::push_change(&mut detail, "password", Value::Null, json!("changed"));
+        let mut detail = history::created_record(&row);
+        detail["created"]["password"] = json!("changed");
         tx.audit("create", "collaborator", id, detail)?;
         tx.report(BusinessEvent::CollaboratorCreated {
             id,

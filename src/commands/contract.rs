@@ -333,7 +333,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             recorded_by: Some(tx.actor.id),
         })?;
         let row = tx.conn.contract(id)?;
-        tx.audit("create", "contract", id, history::detail(None, Some(&row)))?;
+        tx.audit("create", "contract", id, history::created_record(&row))?;
         if args.signed {
             tx.report(signed_event(&row, tx.actor.id));
         }

@@ -439,7 +439,7 @@ pub(crate) fn insert_audited(tx: &mut Tx<'_>, event: &ValidEvent, contract_id: i
             crate::store::instant(t)
         ))
     };
-    let detail = history::created(&[
+    let detail = history::created([
         ("contract_id", json!(contract_id)),
         ("name", json!(event.name.as_str())),
         ("start", time(event.start)),

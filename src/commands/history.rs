@@ -5,17 +5,18 @@
 //! Every write records, in its own transaction, an audit row whose detail
 //! is `{"changes": [{"field": F, "old": OLD, "new": NEW}, ...]}` over the
 //! record's output-contract keys, in their order (an array: PostgreSQL's
-//! `jsonb` would not keep an object's key order): a creation has only new
-//! values, a delete only old ones (the deleted record's last values), and a
-//! secret (a password) is `{"field": "password", "new": "changed"}`, never
-//! its value. Other keys of the detail (a payment's `amount`) follow as one
-//! line each. Rows from
+//! `jsonb` would not keep an object's key order); a delete has only old
+//! values (the deleted record's last ones), and a secret (a password) is
+//! `{"field": "password", "new": "changed"}`, never its value. A creation
+//! is `{"created": {KEY: VALUE, ...}}`, the values it was stored with: one
+//! object rather than a change per field, since an import writes one per
+//! row (shown in the output keys' order). Rows from
 //! before this format (`{"fields": [...]}`, `{"from": .., "to": ..}`) still
 //! display, one line per key. History is read newest first.
 
 use clap::Args;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Context, Output};
 use crate::domain::when;
@@ -83,16 +84,63 @@ pub fn detail<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Value {
 }
 
 /// The audit detail of a creation from the values stored (absent ones left
-/// out), in the order given: what an import writes without reading each
-/// new row back.
-pub fn created(fields: &[(&str, Value)]) -> Value {
-    let changes: Vec<Value> = fields
-        .iter()
+/// out): what an import writes without reading each new row back.
+pub fn created(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    let values: Map<String, Value> = fields
+        .into_iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(field, new)| json!({"field": field, "old": Value::Null, "new": new}))
+        .map(|(k, v)| (k.to_string(), v))
         .collect();
-    json!({ "changes": changes })
+    let mut detail = Map::with_capacity(1);
+    detail.insert("created".into(), Value::Object(values));
+    Value::Object(detail)
 }
+
+/// The audit detail of the creation of `row` (its output keys but the
+/// identity and the time of the last change, absent ones left out).
+pub fn created_record<T: Serialize>(row: &T) -> Value {
+    created(
+        record(row)
+            .into_iter()
+            .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
+            .filter_map(|(k, v)| {
+                KNOWN_KEYS
+                    .iter()
+                    .find(|known| **known == k)
+                    .map(|known| (*known, v))
+            }),
+    )
+}
+
+/// Every output key of the records, for [`created_record`]'s `&'static` names.
+const KNOWN_KEYS: &[&str] = &[
+    "employee_number",
+    "full_name",
+    "email",
+    "department",
+    "phone",
+    "company_name",
+    "created_at",
+    "sales_contact_id",
+    "sales_contact",
+    "client_id",
+    "client_name",
+    "total_amount",
+    "amount_due",
+    "signed",
+    "signed_at",
+    "contract_id",
+    "name",
+    "client_email",
+    "client_phone",
+    "start",
+    "end",
+    "support_contact_id",
+    "support_contact",
+    "location",
+    "attendees",
+    "notes",
+];
 
 /// Adds to a detail the change of a field that is not one of the record's
 /// keys (`updated_at` for `--contacted`), or of a secret (`new` only:
@@ -181,6 +229,23 @@ pub fn lines(entry: AuditEntry) -> Vec<Line> {
     if let Some(Value::Object(detail)) = &entry.detail {
         for (key, value) in detail {
             match (key.as_str(), value) {
+                ("created", Value::Object(values)) => {
+                    // In the output keys' order (jsonb keeps its own).
+                    let order: &[&str] = match entry.entity.as_str() {
+                        "client" => super::client::KEYS,
+                        "contract" => super::contract::KEYS,
+                        "event" => super::event::KEYS,
+                        "collaborator" => super::collaborator::KEYS,
+                        _ => &[],
+                    };
+                    let mut fields: Vec<(&String, &Value)> = values.iter().collect();
+                    fields.sort_by_key(|(k, _)| {
+                        order.iter().position(|o| o == k).unwrap_or(usize::MAX)
+                    });
+                    for (field, new) in fields {
+                        out.push(line(Some(field.clone()), Value::Null, new.clone()));
+                    }
+                }
                 ("changes", Value::Array(changes)) => {
                     for change in changes {
                         let get = |k: &str| change.get(k).cloned().unwrap_or(Value::Null);
