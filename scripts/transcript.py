@@ -19,7 +19,7 @@ binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/e
 home = tempfile.mkdtemp(prefix="epic-transcript-")
 steps = [
     ("login bill.boquet@epicevents.demo", "Password: "),
-    ("epic-demo-password", "> "),
+    ("lagoon-tango-saffron", "> "),
     ("client list --mine", "> "),
     ("contract list --unsigned", "> "),
     ("contract sign 653", "> "),
