@@ -28,32 +28,41 @@ impl Range {
     /// Reads `--from` and `--to`. Errors name the flag; a `--to` before
     /// `--from` is an error naming `--to`.
     pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Range> {
+        Range::parse_flags(("--from", from), ("--to", to))
+    }
+
+    /// [`Range::parse`] for flags of other names (`audit list --since
+    /// --until`).
+    pub fn parse_flags(
+        (from_flag, from): (&'static str, Option<&str>),
+        (to_flag, to): (&'static str, Option<&str>),
+    ) -> Result<Range> {
         let from = from
-            .map(|t| when::parse_when("--from", t).map(|t| t.timestamp()))
+            .map(|t| when::parse_when(from_flag, t).map(|t| t.timestamp()))
             .transpose()?;
-        let before = to.map(end_of).transpose()?;
+        let before = to.map(|t| end_of(to_flag, t)).transpose()?;
         if let (Some(f), Some(b)) = (from, before)
             && b <= f
         {
-            return Err(Error::invalid("--to", "is before --from"));
+            return Err(Error::invalid(to_flag, format!("is before {from_flag}")));
         }
         Ok(Range { from, before })
     }
 }
 
-/// The first second after what `--to TEXT` takes in.
-fn end_of(text: &str) -> Result<i64> {
+/// The first second after what `--to TEXT` (named `flag`) takes in.
+fn end_of(flag: &'static str, text: &str) -> Result<i64> {
     let trimmed = text.trim();
     if let Ok(day) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
         && trimmed.len() == 10
     {
         // The whole day: up to the next local midnight.
         let next = day.checked_add_days(Days::new(1)).ok_or_else(|| {
-            Error::invalid("--to", "must be between 1900-01-02 and 9999-12-30 (UTC)")
+            Error::invalid(flag, "must be between 1900-01-02 and 9999-12-30 (UTC)")
         })?;
-        return Ok(when::parse_when("--to", &next.format("%Y-%m-%d").to_string())?.timestamp());
+        return Ok(when::parse_when(flag, &next.format("%Y-%m-%d").to_string())?.timestamp());
     }
-    Ok(when::parse_when("--to", trimmed)?.timestamp() + 1)
+    Ok(when::parse_when(flag, trimmed)?.timestamp() + 1)
 }
 
 /// The id of the collaborator `key` (id or email) given to `flag`, who must

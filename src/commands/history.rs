@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, Output};
 use crate::domain::when;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::policy::{self, Action};
 use crate::render::{Format, Tabular, record};
 use crate::store::audit::{AuditEntry, AuditFilter};
@@ -298,7 +298,7 @@ pub struct AuditListArgs {
     /// Only rows at or after WHEN (local time)
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
-    /// Only rows before WHEN (local time; a date alone means the end of that day)
+    /// Only rows up to WHEN (local time; a date alone: to the end of that day)
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     #[command(flatten)]
@@ -404,21 +404,10 @@ pub fn audit_list(
     args: &AuditListArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<Output> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|w| when::parse_when("--since", w).map(|t| t.timestamp()))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|w| until_instant("--until", w))
-        .transpose()?;
-    if let (Some(s), Some(u)) = (since, until)
-        && u <= s
-    {
-        return Err(Error::invalid("--until", "must be after --since"));
-    }
+    let range = super::finding::Range::parse_flags(
+        ("--since", args.since.as_deref()),
+        ("--until", args.until.as_deref()),
+    )?;
     ctx.read(|c, actor| {
         policy::check(Action::AuditRead, actor.department, actor.id)?;
         let actor_id = match &args.actor {
@@ -429,25 +418,12 @@ pub fn audit_list(
             entity: args.entity.map(|e| e.as_str().to_string()),
             entity_id: None,
             actor_id,
-            since,
-            until,
+            since: range.from,
+            until: range.before,
             limit: args.opts.limit,
         };
         show(out, args.opts.format, AUDIT_TABLE_KEYS, |visit| {
             c.each_audit(&filter, visit)
         })
     })
-}
-
-/// The end of an `--until` range: a date alone means the whole day.
-fn until_instant(field: &'static str, text: &str) -> Result<i64> {
-    let t = when::parse_when(field, text)?;
-    match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        // The next midnight (local time: a day is not always 24 hours).
-        Ok(day) => match day.succ_opt() {
-            Some(next) => Ok(when::parse_when(field, &next.to_string())?.timestamp()),
-            None => Ok(t.timestamp()),
-        },
-        Err(_) => Ok(t.timestamp()),
-    }
 }
