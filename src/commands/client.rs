@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::context::Tx;
+use super::fields::{clearable, first_error, keep};
 use super::history::{self, HistoryOpts};
-use super::import::{first_error, keep};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{COMPANY_MAX, NAME_MAX};
 use crate::domain::{Department, Email, Phone, Text};
@@ -87,9 +87,6 @@ pub enum Verb {
     /// client's last values.
     #[command(visible_alias = "rm")]
     Delete(DeleteArgs),
-    /// Import clients from a CSV file, all or nothing (sales: as their
-    /// sales contact; management: for the sales contact of each row)
-    Import(super::import::ClientImportArgs),
 }
 
 /// Deleting a client: refused while contracts depend on it.
@@ -222,7 +219,6 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             })
         }
         Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
-        Verb::Import(args) => super::import::clients(ctx, &args),
     }
 }
 
@@ -403,19 +399,6 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
         tx.audit("update", "client", args.id, detail)?;
         Ok(Output::Record(record(&after)))
     })
-}
-
-/// `None` for an empty (or blank) value (`--notes ""`), which clears an
-/// optional field.
-pub(crate) fn clearable(
-    value: &str,
-    parse: impl Fn(&str) -> Result<String>,
-) -> Result<Option<String>> {
-    if value.trim().is_empty() {
-        Ok(None)
-    } else {
-        parse(value).map(Some)
-    }
 }
 
 fn reassign(ctx: &mut Context, id: i64, sales: &str) -> Result<Output> {

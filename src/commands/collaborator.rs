@@ -196,7 +196,7 @@ fn add(ctx: &mut Context, args: &AddArgs) -> Result<Output> {
             })?;
         let row = tx.conn.collaborator(id)?;
         let mut detail = history::created_record(&row);
-        detail["created"]["password"] = json!("changed");
+        history::push_created_secret(&mut detail, "password");
         tx.audit("create", "collaborator", id, detail)?;
         tx.report(BusinessEvent::CollaboratorCreated {
             id,

@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::context::Tx;
+use super::fields::{clearable, first_error, keep};
 use super::history::{self, HistoryOpts};
-use super::import::{first_error, keep};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
@@ -102,9 +102,6 @@ pub enum Verb {
     /// (required in scripts). The audit log keeps its last values.
     #[command(visible_alias = "rm")]
     Delete(DeleteArgs),
-    /// Import events of signed contracts from a CSV file, all or nothing
-    /// (the client's sales contact, as `event add`)
-    Import(super::import::EventImportArgs),
 }
 
 /// Deleting an event: nothing depends on one.
@@ -273,7 +270,6 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
             })
         }
         Verb::Delete(args) => super::delete(ctx, &args, &DELETE),
-        Verb::Import(args) => super::import::events(ctx, &args),
     }
 }
 
@@ -480,7 +476,7 @@ fn update(ctx: &mut Context, args: &UpdateArgs) -> Result<Output> {
             .notes
             .as_deref()
             .map(|v| {
-                super::client::clearable(v, |v| {
+                clearable(v, |v| {
                     Text::parse_multiline("--notes", v, NOTES_MAX).map(Text::into_string)
                 })
             })

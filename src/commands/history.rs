@@ -8,9 +8,9 @@
 //! `jsonb` would not keep an object's key order); a delete has only old
 //! values (the deleted record's last ones), and a secret (a password) is
 //! `{"field": "password", "new": "changed"}`, never its value. A creation
-//! is `{"created": {KEY: VALUE, ...}}`, the values it was stored with: one
-//! object rather than a change per field, since an import writes one per
-//! row (shown in the output keys' order). Rows from
+//! is `{"created": [[KEY, VALUE], ...]}`, the values it was stored with:
+//! pairs rather than a change object per field, since an import writes one
+//! per row. Rows from
 //! before this format (`{"fields": [...]}`, `{"from": .., "to": ..}`) still
 //! display, one line per key. History is read newest first.
 
@@ -86,14 +86,21 @@ pub fn detail<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Value {
 /// The audit detail of a creation from the values stored (absent ones left
 /// out): what an import writes without reading each new row back.
 pub fn created(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    let values: Map<String, Value> = fields
+    let values: Vec<Value> = fields
         .into_iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| Value::Array(vec![Value::String(k.to_string()), v]))
         .collect();
     let mut detail = Map::with_capacity(1);
-    detail.insert("created".into(), Value::Object(values));
+    detail.insert("created".into(), Value::Array(values));
     Value::Object(detail)
+}
+
+/// Adds a secret to a creation's values: that it was set, never its value.
+pub fn push_created_secret(detail: &mut Value, field: &str) {
+    if let Some(Value::Array(values)) = detail.get_mut("created") {
+        values.push(json!([field, "changed"]));
+    }
 }
 
 /// The audit detail of the creation of `row` (its output keys but the
@@ -229,21 +236,11 @@ pub fn lines(entry: AuditEntry) -> Vec<Line> {
     if let Some(Value::Object(detail)) = &entry.detail {
         for (key, value) in detail {
             match (key.as_str(), value) {
-                ("created", Value::Object(values)) => {
-                    // In the output keys' order (jsonb keeps its own).
-                    let order: &[&str] = match entry.entity.as_str() {
-                        "client" => super::client::KEYS,
-                        "contract" => super::contract::KEYS,
-                        "event" => super::event::KEYS,
-                        "collaborator" => super::collaborator::KEYS,
-                        _ => &[],
-                    };
-                    let mut fields: Vec<(&String, &Value)> = values.iter().collect();
-                    fields.sort_by_key(|(k, _)| {
-                        order.iter().position(|o| o == k).unwrap_or(usize::MAX)
-                    });
-                    for (field, new) in fields {
-                        out.push(line(Some(field.clone()), Value::Null, new.clone()));
+                ("created", Value::Array(values)) => {
+                    for pair in values {
+                        let field = pair.get(0).and_then(Value::as_str).map(str::to_string);
+                        let new = pair.get(1).cloned().unwrap_or(Value::Null);
+                        out.push(line(field, Value::Null, new));
                     }
                 }
                 ("changes", Value::Array(changes)) => {

@@ -36,6 +36,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
+use super::fields::keep;
 use super::{Actor, Context, ShowOpts, client, event};
 use crate::domain::Department;
 use crate::error::{Error, Result};
@@ -49,20 +50,6 @@ pub const SHOWN: usize = 100;
 
 /// Files with more data rows than this get a progress bar (on a terminal).
 const PROGRESS_ROWS: usize = 1000;
-
-/// `r`'s value, or `None` after pushing its error onto `errors` (so a
-/// validator can report every bad field, not only the first).
-pub(crate) fn keep<T>(errors: &mut Vec<Error>, r: Result<T>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
-}
-
-/// The first of a validator's errors (a command line names one field).
-pub(crate) fn first_error(errors: Vec<Error>) -> Error {
-    errors
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| Error::internal("validation failed without an error"))
-}
 
 /// Arguments of `client import`.
 #[derive(Debug, Clone, Args)]

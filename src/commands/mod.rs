@@ -17,6 +17,7 @@ mod context;
 pub mod contract;
 pub mod demo;
 pub mod event;
+mod fields;
 mod finding;
 pub mod history;
 pub mod import;
@@ -70,13 +71,13 @@ pub enum Command {
     Collaborator(collaborator::Verb),
     /// Manage clients
     #[command(subcommand)]
-    Client(client::Verb),
+    Client(ClientVerb),
     /// Manage contracts
     #[command(subcommand)]
     Contract(contract::Verb),
     /// Manage events
     #[command(subcommand)]
-    Event(event::Verb),
+    Event(EventVerb),
     /// Read the audit log: who changed what, when (management)
     #[command(subcommand)]
     Audit(history::AuditVerb),
@@ -103,6 +104,30 @@ pub enum Command {
     /// Leave the shell
     #[command(visible_alias = "quit")]
     Exit,
+}
+
+/// The verbs of `client`: the record's own, then `import`, which sits
+/// above them (it creates clients through `client add`'s validators).
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientVerb {
+    /// `add`, `list`, `show`, ...
+    #[command(flatten)]
+    Record(client::Verb),
+    /// Import clients from a CSV file, all or nothing (sales: as their
+    /// sales contact; management: for the sales contact of each row)
+    Import(import::ClientImportArgs),
+}
+
+/// The verbs of `event`: the record's own, then `import` (through `event
+/// add`'s validators).
+#[derive(Debug, Clone, Subcommand)]
+pub enum EventVerb {
+    /// `add`, `list`, `show`, ...
+    #[command(flatten)]
+    Record(event::Verb),
+    /// Import events of signed contracts from a CSV file, all or nothing
+    /// (the client's sales contact, as `event add`)
+    Import(import::EventImportArgs),
 }
 
 /// A parsed command with what clap saw of it: the names of the
@@ -510,9 +535,11 @@ pub fn execute(
         Command::Whoami(_) => session::whoami(ctx)?,
         Command::Passwd(args) => session::passwd(ctx, &args)?,
         Command::Collaborator(verb) => collaborator::execute(ctx, verb, out)?,
-        Command::Client(verb) => client::execute(ctx, verb, out)?,
+        Command::Client(ClientVerb::Record(verb)) => client::execute(ctx, verb, out)?,
+        Command::Client(ClientVerb::Import(args)) => import::clients(ctx, &args)?,
         Command::Contract(verb) => contract::execute(ctx, verb, out)?,
-        Command::Event(verb) => event::execute(ctx, verb, out)?,
+        Command::Event(EventVerb::Record(verb)) => event::execute(ctx, verb, out)?,
+        Command::Event(EventVerb::Import(args)) => import::events(ctx, &args)?,
         Command::Audit(history::AuditVerb::List(args)) => history::audit_list(ctx, &args, out)?,
         Command::Report(verb) => reports::execute(ctx, verb, out)?,
         Command::Doctor(_) => admin::doctor(ctx)?,
