@@ -85,11 +85,11 @@ pub fn detail<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Value {
 
 /// The audit detail of a creation from the values stored (absent ones left
 /// out): what an import writes without reading each new row back.
-pub fn created(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+pub fn created<K: Into<String>>(fields: impl IntoIterator<Item = (K, Value)>) -> Value {
     let values: Vec<Value> = fields
         .into_iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| Value::Array(vec![Value::String(k.to_string()), v]))
+        .map(|(k, v)| Value::Array(vec![Value::String(k.into()), v]))
         .collect();
     let mut detail = Map::with_capacity(1);
     detail.insert("created".into(), Value::Array(values));
@@ -109,45 +109,9 @@ pub fn created_record<T: Serialize>(row: &T) -> Value {
     created(
         record(row)
             .into_iter()
-            .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str()))
-            .filter_map(|(k, v)| {
-                KNOWN_KEYS
-                    .iter()
-                    .find(|known| **known == k)
-                    .map(|known| (*known, v))
-            }),
+            .filter(|(k, _)| !NOT_COMPARED.contains(&k.as_str())),
     )
 }
-
-/// Every output key of the records, for [`created_record`]'s `&'static` names.
-const KNOWN_KEYS: &[&str] = &[
-    "employee_number",
-    "full_name",
-    "email",
-    "department",
-    "phone",
-    "company_name",
-    "created_at",
-    "sales_contact_id",
-    "sales_contact",
-    "client_id",
-    "client_name",
-    "total_amount",
-    "amount_due",
-    "signed",
-    "signed_at",
-    "contract_id",
-    "name",
-    "client_email",
-    "client_phone",
-    "start",
-    "end",
-    "support_contact_id",
-    "support_contact",
-    "location",
-    "attendees",
-    "notes",
-];
 
 /// Adds to a detail the change of a field that is not one of the record's
 /// keys (`updated_at` for `--contacted`), or of a secret (`new` only:
