@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::context::Tx;
 use super::fields::{clearable, first_error, keep};
-use super::history::{self, HistoryOpts};
+use super::history::{self, HistoryArgs};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{COMPANY_MAX, NAME_MAX};
 use crate::domain::{Department, Email, Phone, Text};
@@ -71,14 +71,7 @@ pub enum Verb {
         opts: ShowOpts,
     },
     /// Show what changed on a client, by whom and when (newest first)
-    History {
-        /// Client id
-        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
-        id: i64,
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        opts: HistoryOpts,
-    },
+    History(HistoryArgs),
     /// Delete a client without contracts (management)
     ///
     /// A client with contracts is refused (delete them first, if they have
@@ -213,7 +206,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.client(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Reassign { id, sales, .. } => reassign(ctx, id, &sales),
-        Verb::History { id, opts } => {
+        Verb::History(HistoryArgs { id, opts }) => {
             history::record_history(ctx, "client", id, &opts, out, |c, id| {
                 c.client(id).map(|_| ())
             })

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::history::{self, HistoryOpts};
+use super::history::{self, HistoryArgs};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::{Money, Text};
 use crate::error::{Error, Result};
@@ -117,14 +117,7 @@ pub enum Verb {
         opts: ListOpts,
     },
     /// Show what changed on a contract, by whom and when (newest first)
-    History {
-        /// Contract id
-        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
-        id: i64,
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        opts: HistoryOpts,
-    },
+    History(HistoryArgs),
     /// Delete a contract without events or payments (management)
     ///
     /// A contract with events is refused (delete the events first); one
@@ -263,7 +256,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
                 rows.into_iter().try_for_each(visit)
             })
         }),
-        Verb::History { id, opts } => {
+        Verb::History(HistoryArgs { id, opts }) => {
             history::record_history(ctx, "contract", id, &opts, out, |c, id| {
                 c.contract(id).map(|_| ())
             })

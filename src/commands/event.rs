@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::context::Tx;
 use super::fields::{clearable, first_error, keep};
-use super::history::{self, HistoryOpts};
+use super::history::{self, HistoryArgs};
 use super::{Context, DeleteArgs, ListOpts, ShowOpts};
 use crate::domain::text::{LOCATION_MAX, NAME_MAX, NOTES_MAX};
 use crate::domain::{Department, Text, when};
@@ -88,14 +88,7 @@ pub enum Verb {
         opts: ShowOpts,
     },
     /// Show what changed on an event, by whom and when (newest first)
-    History {
-        /// Event id
-        #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
-        id: i64,
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        opts: HistoryOpts,
-    },
+    History(HistoryArgs),
     /// Delete an event (management)
     ///
     /// Asks for confirmation on a terminal; --yes skips the question
@@ -264,7 +257,7 @@ pub fn execute(ctx: &mut Context, verb: Verb, out: &mut dyn Write) -> Result<Out
         Verb::Show { id, .. } => ctx.read(|c, _| Ok(Output::Record(record(&c.event(id)?)))),
         Verb::Update(args) => update(ctx, &args),
         Verb::Assign { id, support, .. } => assign(ctx, id, support.as_deref()),
-        Verb::History { id, opts } => {
+        Verb::History(HistoryArgs { id, opts }) => {
             history::record_history(ctx, "event", id, &opts, out, |c, id| {
                 c.event(id).map(|_| ())
             })

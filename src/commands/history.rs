@@ -247,6 +247,17 @@ pub struct HistoryOpts {
     pub format: Format,
 }
 
+/// Arguments of `client|contract|event history`.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Record id
+    #[arg(value_parser = super::parse_id, allow_negative_numbers = true)]
+    pub id: i64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub opts: HistoryOpts,
+}
+
 /// Arguments of `audit list`.
 #[derive(Debug, Clone, Args)]
 pub struct AuditListArgs {
